@@ -1,0 +1,142 @@
+"""Diagonal Gaussians, the reparameterization trick and the Bernoulli decoder (lessons 02-06).
+
+Naming (used everywhere in the course): ``x`` binarized images (B, 28, 28, 1); ``x_logits``
+the decoder's Bernoulli logits, same shape; ``z`` latent codes (B, D); ``mean`` and
+``logvar`` the encoder's outputs, (B, D); ``eps`` standard-normal noise, (B, D).
+All functions take and return float32 tensors and refuse anything else (see validation.py).
+"""
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from vae_course.validation import as_float32, check_binary, check_finite, check_rank, check_same_shape
+
+tfd = tfp.distributions
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _latent_args(expected="(B, D)", **named):
+    tensors = {k: as_float32(v, k, expected) for k, v in named.items()}
+    for k, t in tensors.items():
+        check_rank(t, 2, k, expected)
+    check_same_shape(tensors, expected)
+    for k, t in tensors.items():
+        check_finite(t, k)
+    return tensors.values()
+
+
+def std_from_logvar(logvar):
+    """Standard deviation from log-variance (lesson 03): σ = exp(½·logvar).
+
+    Any shape; finite for |logvar| <= 176, +inf (never NaN) beyond.
+    """
+    logvar = as_float32(logvar, "logvar", "any shape")
+    check_finite(logvar, "logvar")
+    return tf.exp(0.5 * logvar)
+
+
+def log_normal_pdf(sample, mean, logvar):
+    """Log-density of a diagonal Gaussian, summed over the last axis (lesson 02).
+
+    log N(z; μ, diag σ²) = −½ Σ_d [ (z_d − μ_d)² · exp(−logvar_d) + logvar_d + log 2π ]
+
+    Args:
+        sample, mean, logvar: float32 (B, D), same shape.
+
+    Returns:
+        float32 (B,): one log-density per row; batch_shape (B,), event_shape (D,).
+    """
+    sample, mean, logvar = _latent_args(sample=sample, mean=mean, logvar=logvar)
+    sq = tf.square(sample - mean)
+    # multiply_no_nan: 0 * inf = 0 when sample == mean and logvar is hugely negative.
+    return -0.5 * tf.reduce_sum(tf.math.multiply_no_nan(tf.exp(-logvar), sq) + logvar + LOG_2PI, axis=-1)
+
+
+def kl_standard_normal(mean, logvar):
+    """Analytic KL( N(mean, diag exp(logvar)) ‖ N(0, I) ), summed over the last axis (lesson 06).
+
+    KL = ½ Σ_d [ exp(logvar_d) + μ_d² − 1 − logvar_d ]
+
+    Args:
+        mean, logvar: float32 (B, D).
+
+    Returns:
+        float32 (B,), each >= 0.
+    """
+    mean, logvar = _latent_args(mean=mean, logvar=logvar)
+    return 0.5 * tf.reduce_sum(tf.exp(logvar) + tf.square(mean) - 1.0 - logvar, axis=-1)
+
+
+def reparameterize(mean, logvar, eps):
+    """The reparameterization trick (lesson 04): z = μ + σ ⊙ ε with σ = exp(½·logvar).
+
+    Gradients flow to ``mean`` and ``logvar``; the randomness lives in ``eps`` alone.
+
+    Args:
+        mean, logvar: float32 (B, D).
+        eps: float32 (B, D), standard-normal noise (see :func:`sample_eps`).
+
+    Returns:
+        z: float32 (B, D).
+    """
+    mean, logvar, eps = _latent_args(mean=mean, logvar=logvar, eps=eps)
+    return mean + tf.exp(0.5 * logvar) * eps
+
+
+def sample_eps(shape, seed):
+    """Standard-normal noise ε of ``shape``, reproducible from ``seed`` (int or int pair)."""
+    seed = tf.constant([seed, 0], tf.int64) if isinstance(seed, int) else tf.cast(seed, tf.int64)
+    return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
+
+
+def bernoulli_log_likelihood(x, x_logits):
+    """log p(x|z) for independent Bernoulli pixels, from logits, summed per image (lesson 05).
+
+    log p(x|z) = Σ_pixels [ x·ℓ − softplus(ℓ) ] = −Σ_pixels sigmoid_cross_entropy(x, ℓ)
+
+    Stable for any finite logits ℓ (e.g. ±1e4): the probability sigmoid(ℓ) is never formed.
+
+    Args:
+        x: float32 (B, 28, 28, 1) (or any (B, ...)) holding only 0 and 1.
+        x_logits: float32, same shape as x.
+
+    Returns:
+        float32 (B,).
+    """
+    expected = "(B, 28, 28, 1)"
+    x = as_float32(x, "x", expected)
+    x_logits = as_float32(x_logits, "x_logits", expected)
+    check_rank(x, None, "x", expected, min_rank=2)
+    check_same_shape({"x": x, "x_logits": x_logits}, expected)
+    check_finite(x_logits, "x_logits")
+    check_binary(x, "x")
+    ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x_logits)
+    return -tf.reduce_sum(ce, axis=tf.range(1, tf.rank(ce)))
+
+
+def decoder_distribution(x_logits):
+    """p(x|z) as a tfp distribution (lesson 05): Independent Bernoulli over the pixels.
+
+    batch_shape (B,), event_shape (28, 28, 1); ``.mean()`` is sigmoid(x_logits), ``.sample()``
+    draws binary images, ``.log_prob(x)`` equals :func:`bernoulli_log_likelihood`.
+    """
+    x_logits = as_float32(x_logits, "x_logits", "(B, 28, 28, 1)")
+    check_rank(x_logits, 4, "x_logits", "(B, 28, 28, 1)")
+    return tfd.Independent(tfd.Bernoulli(logits=x_logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
+
+
+def encoder_distribution(mean, logvar):
+    """q(z|x) as a tfp distribution (lesson 02): a factorized Gaussian.
+
+    batch_shape (B,), event_shape (D,); ``.log_prob(z)`` equals :func:`log_normal_pdf`.
+    """
+    mean, logvar = _latent_args(mean=mean, logvar=logvar)
+    return tfd.MultivariateNormalDiag(loc=mean, scale_diag=tf.exp(0.5 * logvar))
+
+
+def prior_distribution(latent_dim: int):
+    """p(z) = N(0, I) as a tfp distribution: batch_shape (), event_shape (latent_dim,)."""
+    return tfd.MultivariateNormalDiag(loc=tf.zeros([latent_dim]), scale_diag=tf.ones([latent_dim]))

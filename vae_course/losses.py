@@ -1,0 +1,124 @@
+"""The ELBO, its two estimators, and the importance-weighted bound on log p(x) (lesson 06).
+
+All per-example results have shape (B,) and are in nats per image. The training loss is the
+negative mean ELBO over the batch.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_normal, log_normal_pdf,
+                                      reparameterize, sample_eps)
+
+ESTIMATORS = ("analytic", "mc")
+
+
+def elbo_single_sample(x, mean, logvar, z, x_logits):
+    """Single-sample Monte Carlo ELBO: log p(x|z) + log p(z) − log q(z|x), with z ~ q(z|x).
+
+    Args:
+        x: (B, 28, 28, 1) binary. mean, logvar, z: (B, D). x_logits: (B, 28, 28, 1).
+
+    Returns:
+        (B,): an unbiased estimate of each example's ELBO.
+    """
+    log_px_z = bernoulli_log_likelihood(x, x_logits)
+    log_pz = log_normal_pdf(z, tf.zeros_like(z), tf.zeros_like(z))
+    log_qz_x = log_normal_pdf(z, mean, logvar)
+    return log_px_z + log_pz - log_qz_x
+
+
+def elbo_analytic(x, mean, logvar, x_logits):
+    """ELBO with the KL term in closed form: log p(x|z) − KL(q(z|x) ‖ N(0, I)).
+
+    Same expectation as :func:`elbo_single_sample`, lower variance (only log p(x|z) is sampled).
+
+    Returns:
+        (B,).
+    """
+    return bernoulli_log_likelihood(x, x_logits) - kl_standard_normal(mean, logvar)
+
+
+def model_elbo(model, x, eps, estimator="analytic"):
+    """Per-example ELBO of ``model`` on x, with z = mean + σ ⊙ eps.
+
+    Args:
+        model: a CVAE. x: (B, 28, 28, 1) binary. eps: (B, D) standard normal.
+        estimator: "analytic" (analytic KL) or "mc" (single-sample Monte Carlo, the tutorial's).
+
+    Returns:
+        (B,).
+    """
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
+    mean, logvar = model.encode(x)
+    z = reparameterize(mean, logvar, eps)
+    x_logits = model.decode(z)
+    if estimator == "analytic":
+        return elbo_analytic(x, mean, logvar, x_logits)
+    return elbo_single_sample(x, mean, logvar, z, x_logits)
+
+
+def iwae_bound(model, x, k, seed):
+    """Importance-weighted lower bound on log p(x) with k samples (Burda et al., 2016).
+
+    log p(x) ≥ L_k = E[ log (1/k) Σ_i p(x, z_i) / q(z_i|x) ],  z_i ~ q(z|x);  L_1 = ELBO, L_k ↑ log p(x).
+
+    Args:
+        model: a CVAE. x: (B, 28, 28, 1) binary. k: samples per image. seed: int or int pair.
+
+    Returns:
+        (B,).
+    """
+    if int(k) < 1:
+        raise ValueError(f"k must be a positive integer, got {k}.")
+    mean, logvar = model.encode(x)  # (B, D)
+    b, d = tf.shape(mean)[0], mean.shape[-1]
+    eps = sample_eps(tf.stack([k, b, d]), seed)  # (K, B, D)
+    tile = lambda t: tf.reshape(tf.broadcast_to(t, [k, b, d]), [-1, d])  # (K*B, D)
+    z = reparameterize(tile(mean), tile(logvar), tf.reshape(eps, [-1, d]))
+    x_k = tf.reshape(tf.broadcast_to(x, tf.concat([[k], tf.shape(x)], 0)), tf.concat([[-1], tf.shape(x)[1:]], 0))
+    log_w = elbo_single_sample(x_k, tile(mean), tile(logvar), z, model.decode(z))  # (K*B,)
+    return tf.reduce_logsumexp(tf.reshape(log_w, [k, b]), axis=0) - math.log(k)
+
+
+def evaluate(model, x, *, batch_size=1000, estimator="analytic", k=None, seed=0) -> float:
+    """Mean per-example ELBO (or, with ``k``, importance-weighted bound) over all of x, in nats.
+
+    Args:
+        model: a CVAE. x: float32 (N, 28, 28, 1) binary, e.g. the 10,000 test images.
+        batch_size: images per forward pass (memory only; the result does not depend on it
+            beyond the random draws).
+        estimator: "analytic" or "mc" (ignored when ``k`` is given).
+        k: None for the ELBO, else the number of importance samples.
+        seed: int; batch i uses the stateless seed (seed, i).
+
+    Returns:
+        The average over the N examples, a Python float.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:
+        raise ValueError(f"x must have shape (N, 28, 28, 1) with N >= 1, got {x.shape}.")
+    total = 0.0
+    for i, start in enumerate(range(0, len(x), batch_size)):
+        xb = tf.constant(x[start:start + batch_size])
+        if k is None:
+            eps = sample_eps(tf.stack([tf.shape(xb)[0], model.latent_dim]), [seed, i])
+            values = _elbo_batch(model, xb, eps, estimator)
+        else:
+            values = _iwae_batch(model, xb, int(k), tf.constant([seed, i], tf.int64))
+        total += float(tf.reduce_sum(values))
+    return total / len(x)
+
+
+@tf.function(reduce_retracing=True)
+def _elbo_batch(model, x, eps, estimator):
+    return model_elbo(model, x, eps, estimator)
+
+
+@tf.function(reduce_retracing=True)
+def _iwae_batch(model, x, k, seed):
+    return iwae_bound(model, x, k, seed)

@@ -1,0 +1,170 @@
+"""The convolutional VAE: encoder q(z|x), decoder p(x|z) and their pair (lessons 05 and 07).
+
+The default sizes are the TF CVAE tutorial's: two Conv2D (32, 64 filters, stride 2) and
+Dense(2·D) in the encoder; Dense(7·7·32) and three Conv2DTranspose (64, 32, 1) in the decoder.
+Both networks output the parameters of a conditional distribution: the encoder those of the
+Gaussian q(z|x) (``mean``, ``logvar``), the decoder the Bernoulli logits of p(x|z).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+import tensorflow as tf
+
+from vae_course.distributions import reparameterize
+from vae_course.validation import as_float32, check_rank
+
+layers = tf.keras.layers
+IMAGE_SHAPE = (28, 28, 1)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    latent_dim: int = 2  # D, the size of z
+    filters: tuple = (32, 64)  # encoder Conv2D filters, stride 2 each; the decoder mirrors them
+    kernel_size: int = 3  # square kernels everywhere
+    decoder_channels: int = 32  # channels of the 7x7 map the decoder's Dense layer produces
+
+    def __post_init__(self):
+        if int(self.latent_dim) < 1:
+            raise ValueError(f"latent_dim must be a positive integer, got {self.latent_dim}.")
+        object.__setattr__(self, "filters", tuple(int(f) for f in self.filters))
+
+
+def _check_images(x, name="x"):
+    x = as_float32(x, name, "(B, 28, 28, 1)")
+    check_rank(x, 4, name, "(B, 28, 28, 1)" + (" (add the channel axis with x[..., None])" if x.shape.rank == 3 else ""))
+    if tuple(x.shape[1:]) != IMAGE_SHAPE:
+        raise ValueError(f"{name} must have shape (B, 28, 28, 1), got {tuple(x.shape)}.")
+    return x
+
+
+class Encoder(tf.keras.Model):
+    """x (B, 28, 28, 1) -> (mean, logvar), each (B, D): the parameters of q(z|x)."""
+
+    def __init__(self, config: ModelConfig = ModelConfig(), **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.convs = [layers.Conv2D(f, config.kernel_size, strides=2, activation="relu") for f in config.filters]
+        self.flatten = layers.Flatten()
+        self.dense = layers.Dense(2 * config.latent_dim)  # no activation: mean and logvar are unconstrained
+
+    def call(self, x):
+        h = x  # (B, 28, 28, 1)
+        for conv in self.convs:
+            h = conv(h)  # (B, 13, 13, 32), then (B, 6, 6, 64)
+        mean, logvar = tf.split(self.dense(self.flatten(h)), 2, axis=-1)  # (B, D) each
+        return mean, logvar
+
+
+class Decoder(tf.keras.Model):
+    """z (B, D) -> x_logits (B, 28, 28, 1): the Bernoulli logits of p(x|z), not an image."""
+
+    def __init__(self, config: ModelConfig = ModelConfig(), **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        c = config.decoder_channels
+        self.dense = layers.Dense(7 * 7 * c, activation="relu")
+        self.reshape = layers.Reshape((7, 7, c))
+        self.deconvs = [layers.Conv2DTranspose(f, config.kernel_size, strides=2, padding="same", activation="relu")
+                        for f in reversed(config.filters)]
+        self.to_logits = layers.Conv2DTranspose(1, config.kernel_size, strides=1, padding="same")  # no activation
+
+    def call(self, z):
+        h = self.reshape(self.dense(z))  # (B, 7, 7, 32)
+        for deconv in self.deconvs:
+            h = deconv(h)  # (B, 14, 14, 64), then (B, 28, 28, 32)
+        return self.to_logits(h)  # (B, 28, 28, 1)
+
+
+class CVAE(tf.keras.Model):
+    """The convolutional VAE (lesson 07), with the TF tutorial's interface.
+
+    ``encode(x) -> (mean, logvar)``, ``decode(z) -> x_logits``, ``reparameterize(mean, logvar, eps)``.
+    """
+
+    def __init__(self, latent_dim: int = 2, config: ModelConfig | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config if config is not None else ModelConfig(latent_dim=latent_dim)
+        self.latent_dim = self.config.latent_dim
+        self.encoder = Encoder(self.config)
+        self.decoder = Decoder(self.config)
+        self.encoder(tf.zeros((1, *IMAGE_SHAPE)))  # create the weights now, so they can be loaded
+        self.decoder(tf.zeros((1, self.latent_dim)))
+
+    def encode(self, x):
+        """x (B, 28, 28, 1) -> mean, logvar, each (B, D)."""
+        return self.encoder(_check_images(x))
+
+    def decode(self, z, apply_sigmoid=False):
+        """z (B, D) -> x_logits (B, 28, 28, 1); with ``apply_sigmoid`` the Bernoulli means instead."""
+        z = as_float32(z, "z", f"(B, {self.latent_dim})")
+        check_rank(z, 2, "z", f"(B, {self.latent_dim})")
+        if z.shape[-1] is not None and z.shape[-1] != self.latent_dim:
+            raise ValueError(f"z must have shape (B, {self.latent_dim}) for this model, got {tuple(z.shape)}.")
+        x_logits = self.decoder(z)
+        return tf.sigmoid(x_logits) if apply_sigmoid else x_logits
+
+    @staticmethod
+    def reparameterize(mean, logvar, eps):
+        """z = mean + exp(½·logvar) ⊙ eps, (B, D)."""
+        return reparameterize(mean, logvar, eps)
+
+    def call(self, x, eps=None):
+        """Reconstruction logits (B, 28, 28, 1): decode the posterior mean, or a sample given ``eps``."""
+        mean, logvar = self.encode(x)
+        z = mean if eps is None else reparameterize(mean, logvar, eps)
+        return self.decoder(z)
+
+
+def save_weights(model: CVAE, path) -> Path:
+    """Writes the model's weights (Keras ``.weights.h5``, no pickle) atomically: temp file, then rename."""
+    path = Path(path)
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"weights file name must end in .weights.h5, got {path.name}.")
+    tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
+    model.save_weights(str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def load_weights(model: CVAE, path) -> CVAE:
+    """Loads ``.weights.h5`` into ``model``; a missing, corrupt or mismatched file gets a clear error."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file {path} not found; expected a .weights.h5 file written by save_weights.")
+    try:
+        model.load_weights(str(path))
+    except (ValueError, OSError, KeyError, TypeError) as err:
+        raise ValueError(f"cannot load weights from {path} into a CVAE with {model.config}: the file is corrupt "
+                         f"or was saved from a model of other sizes ({err}). Re-create it with save_weights, "
+                         f"or build the model with the sizes recorded next to the file.") from err
+    return model
+
+
+PRETRAINED_LATENT_DIMS = (2, 32)
+
+
+def pretrained_info(latent_dim: int = 2) -> dict:
+    """The provenance record of a shipped model: command, seed, versions, test ELBO, training time."""
+    if latent_dim not in PRETRAINED_LATENT_DIMS:
+        raise ValueError(f"no pretrained model for latent_dim={latent_dim}; shipped: {PRETRAINED_LATENT_DIMS}.")
+    with resources.as_file(resources.files("vae_course") / "pretrained" / f"cvae_latent{latent_dim}.json") as p:
+        return json.loads(Path(p).read_text())
+
+
+def load_pretrained(latent_dim: int = 2) -> CVAE:
+    """A ready CVAE with the shipped weights of the course preset (lessons 05-07)."""
+    info = pretrained_info(latent_dim)
+    model = CVAE(config=ModelConfig(**{**info["model_config"], "filters": tuple(info["model_config"]["filters"])}))
+    with resources.as_file(resources.files("vae_course") / "pretrained" / f"cvae_latent{latent_dim}.weights.h5") as p:
+        return load_weights(model, p)
+
+
+def model_config_dict(config: ModelConfig) -> dict:
+    """A JSON-ready dict of ``config``."""
+    return {**asdict(config), "filters": list(config.filters)}

@@ -1,0 +1,81 @@
+"""Input checks shared by the probability helpers and losses (lessons 02-06).
+
+Every helper refuses what it cannot treat correctly instead of broadcasting or casting it
+silently: wrong rank or shape, shapes that differ between arguments, integer or float64
+dtypes, NaN or infinite values, and non-binary pixels. Shape errors are found when a
+``tf.function`` is traced (``ValueError``); value errors are ``ValueError`` in eager mode and
+``tf.errors.InvalidArgumentError`` at run time inside a ``tf.function``, with the same message.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+
+def as_float32(value, name: str, expected: str) -> tf.Tensor:
+    """Converts ``value`` to a float32 tensor, refusing other dtypes.
+
+    Args:
+        value: tf.Tensor, tf.Variable, numpy array, or Python number/list.
+        name: the argument's name, for messages.
+        expected: the expected shape in words, e.g. "(B, D)", for messages.
+    """
+    if isinstance(value, (tf.Tensor, tf.Variable, np.ndarray, np.generic)):
+        dtype = tf.as_dtype(value.dtype)
+        if dtype != tf.float32:
+            raise TypeError(f"{name} must be float32 with shape {expected}, got dtype {dtype.name}; "
+                            f"convert it first with tf.cast({name}, tf.float32) or {name}.astype(np.float32).")
+        return tf.convert_to_tensor(value)
+    try:
+        return tf.convert_to_tensor(value, dtype=tf.float32)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a float32 tensor with shape {expected}, got {type(value).__name__}.") from err
+
+
+def check_rank(t: tf.Tensor, rank: int | None, name: str, expected: str, min_rank: int | None = None) -> None:
+    """Raises ValueError unless ``t`` has exactly ``rank`` (or at least ``min_rank``) axes."""
+    r = t.shape.rank
+    if r is None:
+        return
+    if (rank is not None and r != rank) or (min_rank is not None and r < min_rank):
+        raise ValueError(f"{name} must have shape {expected}, got shape {tuple(t.shape)} "
+                         f"(rank {r}).")
+
+
+def check_same_shape(named: dict, expected: str) -> None:
+    """Raises ValueError unless all tensors in ``named`` have the same shape (no broadcasting)."""
+    items = list(named.items())
+    first_name, first = items[0]
+    for other_name, other in items[1:]:
+        if not first.shape.is_compatible_with(other.shape) or first.shape.rank != other.shape.rank:
+            hint = ""
+            if first.shape.rank is not None and other.shape.rank is not None and abs(first.shape.rank - other.shape.rank) == 1:
+                hint = " One of them lacks (or has an extra) trailing axis: add it with [..., None] or remove it."
+            raise ValueError(f"{first_name} and {other_name} must have the same shape {expected}, got "
+                             f"{tuple(first.shape)} and {tuple(other.shape)}; nothing is broadcast.{hint}")
+    if not tf.executing_eagerly():
+        for other_name, other in items[1:]:
+            tf.debugging.assert_equal(tf.shape(first), tf.shape(other), message=(
+                f"{first_name} and {other_name} must have the same shape {expected}; nothing is broadcast."))
+
+
+def check_finite(t: tf.Tensor, name: str) -> None:
+    """Raises if ``t`` holds NaN or infinite values."""
+    message = f"{name} holds NaN or infinite values; expected finite float32 numbers."
+    if tf.executing_eagerly():
+        if not bool(tf.reduce_all(tf.math.is_finite(t))):
+            raise ValueError(message)
+    else:
+        tf.debugging.assert_all_finite(t, message)
+
+
+def check_binary(t: tf.Tensor, name: str) -> None:
+    """Raises unless every value of ``t`` is exactly 0 or 1 (binarized pixels)."""
+    ok = tf.reduce_all(tf.logical_or(tf.equal(t, 0.0), tf.equal(t, 1.0)))
+    message = (f"{name} must hold only 0 and 1 (binarized pixels) for a Bernoulli likelihood; "
+               "binarize the images first (vae_course.preprocessing.binarize).")
+    if tf.executing_eagerly():
+        if not bool(ok):
+            raise ValueError(message)
+    else:
+        tf.debugging.assert_equal(ok, True, message=message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -50,9 +51,11 @@ def log_normal_pdf(sample, mean, logvar):
         float32 (B,): one log-density per row; batch_shape (B,), event_shape (D,).
     """
     sample, mean, logvar = _latent_args(sample=sample, mean=mean, logvar=logvar)
-    sq = tf.square(sample - mean)
-    # multiply_no_nan: 0 * inf = 0 when sample == mean and logvar is hugely negative.
-    return -0.5 * tf.reduce_sum(tf.math.multiply_no_nan(tf.exp(-logvar), sq) + logvar + LOG_2PI, axis=-1)
+    sq = tf.square(sample - mean)  # (B, D)
+    # Where sample == mean the term is 0 whatever logvar is; exp(-logvar) is evaluated at 0 there, so
+    # neither the value nor the gradient meets 0 * inf (= NaN) when exp(-logvar) overflows (logvar << -88).
+    inv_var = tf.exp(-tf.where(sq > 0.0, logvar, tf.zeros_like(logvar)))  # (B, D)
+    return -0.5 * tf.reduce_sum(sq * inv_var + logvar + LOG_2PI, axis=-1)
 
 
 def kl_standard_normal(mean, logvar):
@@ -88,7 +91,12 @@ def reparameterize(mean, logvar, eps):
 
 def sample_eps(shape, seed):
     """Standard-normal noise ε of ``shape``, reproducible from ``seed`` (int or int pair)."""
-    seed = tf.constant([seed, 0], tf.int64) if isinstance(seed, int) else tf.cast(seed, tf.int64)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        seed = tf.constant([int(seed), 0], tf.int64)
+    else:
+        seed = tf.cast(seed, tf.int64)
+        if seed.shape.rank is not None and seed.shape != (2,):
+            raise ValueError(f"seed must be an int or a pair of ints, got shape {tuple(seed.shape)}.")
     return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
 
 
@@ -112,6 +120,7 @@ def bernoulli_log_likelihood(x, x_logits):
     check_rank(x, None, "x", expected, min_rank=2)
     check_same_shape({"x": x, "x_logits": x_logits}, expected)
     check_finite(x_logits, "x_logits")
+    check_finite(x, "x")
     check_binary(x, "x")
     ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x_logits)
     return -tf.reduce_sum(ce, axis=tf.range(1, tf.rank(ce)))
@@ -125,6 +134,7 @@ def decoder_distribution(x_logits):
     """
     x_logits = as_float32(x_logits, "x_logits", "(B, 28, 28, 1)")
     check_rank(x_logits, 4, "x_logits", "(B, 28, 28, 1)")
+    check_finite(x_logits, "x_logits")
     return tfd.Independent(tfd.Bernoulli(logits=x_logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
 
 
@@ -139,4 +149,6 @@ def encoder_distribution(mean, logvar):
 
 def prior_distribution(latent_dim: int):
     """p(z) = N(0, I) as a tfp distribution: batch_shape (), event_shape (latent_dim,)."""
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
     return tfd.MultivariateNormalDiag(loc=tf.zeros([latent_dim]), scale_diag=tf.ones([latent_dim]))

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_normal, log_normal_pdf,
                                       reparameterize, sample_eps)
+from vae_course.validation import as_float32, check_same_batch
 
 ESTIMATORS = ("analytic", "mc")
 
@@ -25,9 +26,11 @@ def elbo_single_sample(x, mean, logvar, z, x_logits):
     Returns:
         (B,): an unbiased estimate of each example's ELBO.
     """
-    log_px_z = bernoulli_log_likelihood(x, x_logits)
+    log_px_z = bernoulli_log_likelihood(x, x_logits)  # checks x and x_logits
+    log_qz_x = log_normal_pdf(z, mean, logvar)  # checks z, mean and logvar
+    _check_batches(x, mean)
+    z = tf.convert_to_tensor(z)
     log_pz = log_normal_pdf(z, tf.zeros_like(z), tf.zeros_like(z))
-    log_qz_x = log_normal_pdf(z, mean, logvar)
     return log_px_z + log_pz - log_qz_x
 
 
@@ -39,7 +42,16 @@ def elbo_analytic(x, mean, logvar, x_logits):
     Returns:
         (B,).
     """
-    return bernoulli_log_likelihood(x, x_logits) - kl_standard_normal(mean, logvar)
+    log_px_z = bernoulli_log_likelihood(x, x_logits)  # checks x and x_logits
+    kl = kl_standard_normal(mean, logvar)  # checks mean and logvar
+    _check_batches(x, mean)
+    return log_px_z - kl
+
+
+def _check_batches(x, mean):
+    """x (B, 28, 28, 1) and mean (B, D) must describe the same B images: (B,) + (1,) would broadcast."""
+    check_same_batch({"x": as_float32(x, "x", "(B, 28, 28, 1)"), "mean": as_float32(mean, "mean", "(B, D)")},
+                     "x (B, 28, 28, 1) and mean, logvar, z (B, D)")
 
 
 def model_elbo(model, x, eps, estimator="analytic"):
@@ -73,8 +85,9 @@ def iwae_bound(model, x, k, seed):
     Returns:
         (B,).
     """
-    if int(k) < 1:
-        raise ValueError(f"k must be a positive integer, got {k}.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer (a Python int), got {k!r}.")
+    k = int(k)
     mean, logvar = model.encode(x)  # (B, D)
     b, d = tf.shape(mean)[0], mean.shape[-1]
     eps = sample_eps(tf.stack([k, b, d]), seed)  # (K, B, D)
@@ -90,27 +103,38 @@ def evaluate(model, x, *, batch_size=1000, estimator="analytic", k=None, seed=0)
 
     Args:
         model: a CVAE. x: float32 (N, 28, 28, 1) binary, e.g. the 10,000 test images.
-        batch_size: images per forward pass (memory only; the result does not depend on it
-            beyond the random draws).
+        batch_size: images per forward pass. For the ELBO it changes memory use only: example j
+            always gets row j of ``sample_eps((N, D), seed)``, whatever the batch size. With ``k``,
+            batch i draws its samples from the stateless seed (seed, i).
         estimator: "analytic" or "mc" (ignored when ``k`` is given).
         k: None for the ELBO, else the number of importance samples.
-        seed: int; batch i uses the stateless seed (seed, i).
+        seed: int.
 
     Returns:
-        The average over the N examples, a Python float.
+        The average over the N examples (not over batches), a Python float.
     """
     x = np.asarray(x)
+    if x.dtype != np.float32:
+        raise TypeError(f"x must be float32 of shape (N, 28, 28, 1) with values 0 and 1, got dtype {x.dtype}; "
+                        "use vae_course.preprocessing.binarize(images).")
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:
         raise ValueError(f"x must have shape (N, 28, 28, 1) with N >= 1, got {x.shape}.")
+    if not np.all((x == 0) | (x == 1)):
+        raise ValueError("x must hold only 0 and 1 (binarized pixels); use vae_course.preprocessing.binarize(images).")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
+    if k is None:
+        eps = sample_eps((len(x), model.latent_dim), seed)  # (N, D): one row per example
     total = 0.0
     for i, start in enumerate(range(0, len(x), batch_size)):
-        xb = tf.constant(x[start:start + batch_size])
+        xb = tf.constant(x[start:start + batch_size])  # (B, 28, 28, 1)
         if k is None:
-            eps = sample_eps(tf.stack([tf.shape(xb)[0], model.latent_dim]), [seed, i])
-            values = _elbo_batch(model, xb, eps, estimator)
+            values = _elbo_batch(model, xb, eps[start:start + batch_size], estimator)
         else:
-            values = _iwae_batch(model, xb, int(k), tf.constant([seed, i], tf.int64))
-        total += float(tf.reduce_sum(values))
+            values = _iwae_batch(model, xb, k, tf.constant([seed, i], tf.int64))
+        total += float(tf.reduce_sum(values))  # a sum, so a smaller last batch gets its due weight
     return total / len(x)
 
 

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from vae_course.distributions import reparameterize
-from vae_course.validation import as_float32, check_rank
+from vae_course.validation import as_float32, check_finite, check_rank
 
 layers = tf.keras.layers
 IMAGE_SHAPE = (28, 28, 1)
@@ -30,9 +31,20 @@ class ModelConfig:
     decoder_channels: int = 32  # channels of the 7x7 map the decoder's Dense layer produces
 
     def __post_init__(self):
-        if int(self.latent_dim) < 1:
-            raise ValueError(f"latent_dim must be a positive integer, got {self.latent_dim}.")
-        object.__setattr__(self, "filters", tuple(int(f) for f in self.filters))
+        for name in ("latent_dim", "kernel_size", "decoder_channels"):
+            value = getattr(self, name)
+            if not _is_positive_int(value):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+            object.__setattr__(self, name, int(value))
+        filters = tuple(self.filters) if isinstance(self.filters, (tuple, list)) else None
+        if filters is None or len(filters) != 2 or not all(_is_positive_int(f) for f in filters):
+            raise ValueError(f"filters must be two positive integers, e.g. (32, 64), got {self.filters!r}: the "
+                             "decoder upsamples its 7x7 map once per entry, and twice gives 28x28.")
+        object.__setattr__(self, "filters", tuple(int(f) for f in filters))
+
+
+def _is_positive_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def _check_images(x, name="x"):
@@ -40,6 +52,7 @@ def _check_images(x, name="x"):
     check_rank(x, 4, name, "(B, 28, 28, 1)" + (" (add the channel axis with x[..., None])" if x.shape.rank == 3 else ""))
     if tuple(x.shape[1:]) != IMAGE_SHAPE:
         raise ValueError(f"{name} must have shape (B, 28, 28, 1), got {tuple(x.shape)}.")
+    check_finite(x, name)
     return x
 
 
@@ -95,6 +108,7 @@ class CVAE(tf.keras.Model):
         self.decoder = Decoder(self.config)
         self.encoder(tf.zeros((1, *IMAGE_SHAPE)))  # create the weights now, so they can be loaded
         self.decoder(tf.zeros((1, self.latent_dim)))
+        self.built = True  # Keras refuses save_weights/load_weights on a model it considers unbuilt
 
     def encode(self, x):
         """x (B, 28, 28, 1) -> mean, logvar, each (B, D)."""
@@ -106,6 +120,7 @@ class CVAE(tf.keras.Model):
         check_rank(z, 2, "z", f"(B, {self.latent_dim})")
         if z.shape[-1] is not None and z.shape[-1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) for this model, got {tuple(z.shape)}.")
+        check_finite(z, "z")
         x_logits = self.decoder(z)
         return tf.sigmoid(x_logits) if apply_sigmoid else x_logits
 

@@ -85,12 +85,18 @@ def make_dataset(x, batch_size, *, shuffle=True, seed=0, dynamic=False):
 
     Returns:
         A dataset of float32 batches (B, 28, 28, 1).
+
+    Raises:
+        ValueError: grey levels with ``dynamic=False``, or a batch_size that is not a positive int.
     """
     import tensorflow as tf
 
-    x = _as_images(x, "x")
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    x = _as_images(x, "x")  # (N, 28, 28, 1) float32 in [0, 1]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if not dynamic and not np.all((x == 0) | (x == 1)):
+        raise ValueError("x holds grey levels, but dynamic=False feeds it to the model as it is: binarize it "
+                         "first (binarize(images)), or pass dynamic=True to draw binary samples on every pass.")
     ds = tf.data.Dataset.from_tensor_slices(x)
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)

@@ -47,7 +47,7 @@ def check_same_shape(named: dict, expected: str) -> None:
     items = list(named.items())
     first_name, first = items[0]
     for other_name, other in items[1:]:
-        if not first.shape.is_compatible_with(other.shape) or first.shape.rank != other.shape.rank:
+        if not first.shape.is_compatible_with(other.shape):  # also false when both ranks are known and differ
             hint = ""
             if first.shape.rank is not None and other.shape.rank is not None and abs(first.shape.rank - other.shape.rank) == 1:
                 hint = " One of them lacks (or has an extra) trailing axis: add it with [..., None] or remove it."
@@ -57,6 +57,22 @@ def check_same_shape(named: dict, expected: str) -> None:
         for other_name, other in items[1:]:
             tf.debugging.assert_equal(tf.shape(first), tf.shape(other), message=(
                 f"{first_name} and {other_name} must have the same shape {expected}; nothing is broadcast."))
+
+
+def check_same_batch(named: dict, expected: str) -> None:
+    """Raises ValueError unless all tensors in ``named`` (rank >= 1) have the same first-axis size B."""
+    items = list(named.items())
+    first_name, first = items[0]
+    for other_name, other in items[1:]:
+        b1 = first.shape[0] if first.shape.rank is not None else None
+        b2 = other.shape[0] if other.shape.rank is not None else None
+        if b1 is not None and b2 is not None and b1 != b2:
+            raise ValueError(f"{first_name} and {other_name} must have the same batch size B ({expected}), got "
+                             f"shapes {tuple(first.shape)} and {tuple(other.shape)}; nothing is broadcast.")
+    if not tf.executing_eagerly():
+        for other_name, other in items[1:]:
+            tf.debugging.assert_equal(tf.shape(first)[0], tf.shape(other)[0], message=(
+                f"{first_name} and {other_name} must have the same batch size B ({expected}); nothing is broadcast."))
 
 
 def check_finite(t: tf.Tensor, name: str) -> None:

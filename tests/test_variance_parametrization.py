@@ -1,0 +1,73 @@
+"""Tests of vae_course.variance_parametrization against closed forms and finite differences."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from vae_course.variance_parametrization import (LABELS, PARAMETRIZATIONS, plot_sigma_parametrizations,  # noqa: E402
+                                                 sigma_and_gradient, sigma_from_raw)
+
+RAW = np.linspace(-6.0, 6.0, 25, dtype=np.float32).reshape(5, 5)
+
+
+def _numpy_sigma(r, name):  # float64 references, written independently of TensorFlow
+    return {"identity": r, "logvar": np.exp(r / 2), "softplus": np.log1p(np.exp(r))}[name]
+
+
+@pytest.mark.parametrize("name", PARAMETRIZATIONS)
+def test_sigma_matches_numpy(name):
+    got = sigma_from_raw(RAW, name).numpy()
+    assert got.shape == RAW.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, _numpy_sigma(RAW.astype(np.float64), name), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", PARAMETRIZATIONS)
+def test_gradient_matches_central_differences(name):
+    r = RAW.astype(np.float64)
+    h = 1e-5
+    fd = (_numpy_sigma(r + h, name) - _numpy_sigma(r - h, name)) / (2 * h)
+    sigma, grad = sigma_and_gradient(RAW, name)
+    assert grad.shape == RAW.shape
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_closed_forms():
+    _, g = sigma_and_gradient(RAW, "identity")
+    np.testing.assert_array_equal(g, 1.0)
+    s, g = sigma_and_gradient(RAW, "logvar")
+    np.testing.assert_allclose(g, s / 2, rtol=1e-6)  # dσ/dr = σ/2: a step in r changes σ by a fixed factor
+    _, g = sigma_and_gradient(RAW, "softplus")
+    np.testing.assert_allclose(g, 1 / (1 + np.exp(-RAW.astype(np.float64))), rtol=1e-6)
+
+
+def test_only_identity_gives_non_positive_sigma():
+    r = np.array([-30.0, -1.0, 0.0], np.float32)
+    assert np.all(sigma_from_raw(r, "identity").numpy() <= 0)
+    assert np.all(sigma_from_raw(r, "logvar").numpy() > 0)
+    assert np.all(sigma_from_raw(r, "softplus").numpy() > 0)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(TypeError, match="float32"):
+        sigma_from_raw(np.zeros(3), "logvar")  # float64
+    with pytest.raises(ValueError, match="parametrization"):
+        sigma_from_raw(np.zeros(3, np.float32), "variance")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        sigma_from_raw(np.array([np.inf], np.float32), "logvar")
+
+
+def test_plot_has_three_panels_of_three_curves():
+    fig = plot_sigma_parametrizations(np.linspace(-4, 4, 41, dtype=np.float32))
+    axes = fig.axes
+    assert len(axes) == 3
+    curves = [[line for line in ax.lines if line.get_label() in LABELS.values()] for ax in axes]
+    assert all(len(c) == 3 for c in curves)
+    r = np.linspace(-4, 4, 41, dtype=np.float32)
+    s, g = sigma_and_gradient(r, "softplus")
+    np.testing.assert_allclose(curves[1][2].get_ydata(), g)
+    np.testing.assert_allclose(curves[2][2].get_ydata(), g / s)
+    s, g = sigma_and_gradient(r, "identity")
+    np.testing.assert_allclose(curves[2][0].get_xdata(), r[r > 0])  # d log σ / dr only where σ > 0
+    plt.close(fig)

@@ -1,0 +1,139 @@
+"""Calling a learner's function safely: time limit, copies of the inputs, errors turned into hints.
+
+Every check of the exercises calls the learner's code through :func:`call`. Whatever goes
+wrong there (an exception, ``NotImplementedError`` from the stub, a function that never
+returns, one that changes its inputs in place) becomes a :class:`CheckFailed`, an
+``AssertionError`` whose message is a hint in the learner's terms and that Jupyter shows
+without the checker's own traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+import linecache
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
+_LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3")
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+class CheckFailed(AssertionError):
+    """A wrong answer: the message says what is wrong and what to try, never the solution."""
+
+    def _render_traceback_(self):  # IPython shows these lines instead of a traceback
+        return ["\x1b[31m✗ " + line + "\x1b[0m" for line in str(self).splitlines()]
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside a learner's function; BaseException so `except Exception` lets it pass."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Interrupts the body after ``seconds`` with :class:`_Timeout` (main thread on POSIX only).
+
+    Elsewhere (a thread, Windows) there is no portable way to interrupt Python code, so the body
+    simply runs without a limit.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def success(name: str, what: str) -> None:
+    """Prints the single line that tells the learner the exercise is solved."""
+    print(f"✓ {name}: {what}")
+
+
+def call(fn, name: str, args: dict, *, seconds: float = TIME_LIMIT_S):
+    """Calls ``fn(*args.values())`` on copies of NumPy inputs and returns its result.
+
+    Args:
+        fn: the learner's function.
+        name: its name, for messages.
+        args: argument name -> value, in call order.
+        seconds: time limit for this call.
+
+    Raises:
+        CheckFailed: with a hint when ``fn`` is not a function, raises, runs too long, or
+            changes one of its NumPy inputs in place.
+    """
+    if not callable(fn):
+        raise CheckFailed(f"{name} should be a function, got {type(fn).__name__}: pass the function itself, "
+                          f"check_{name}({name}), without calling it.")
+    copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    try:
+        with time_limit(seconds):
+            result = fn(*copies.values())
+    except _Timeout:
+        raise CheckFailed(f"{name} did not return within {seconds:g} s. Look for a loop that never ends "
+                          "(a `while` whose condition never changes) or for work far bigger than needed.") from None
+    except NotImplementedError:
+        raise CheckFailed(f"{name} is not implemented yet: replace the stub line `raise NotImplementedError(...)` "
+                          "with your code, run that cell, then run this check again.") from None
+    except CheckFailed:
+        raise
+    except Exception as err:  # the learner's bug: report it as a hint, not as our traceback
+        raise CheckFailed(describe_error(err, name, args)) from None
+    for key, value in args.items():
+        if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=value.dtype.kind == "f"):
+            raise CheckFailed(f"{name} changed its input `{key}` in place (e.g. with `{key}[...] = ...` or "
+                              f"`{key} /= ...`). Leave the caller's array as it is and build a new one.")
+    return result
+
+
+def describe_error(err: Exception, name: str, args: dict) -> str:
+    """A hint for an exception raised by the learner's code: what, where, and a likely cause."""
+    message = " ".join(str(err).split())
+    if len(message) > 300:
+        message = message[:300] + " ..."
+    shapes = ", ".join(f"{k} {_shape_of(v)}" for k, v in args.items())
+    text = f"{name} raised {type(err).__name__}: {message}{_where(err)}\nIt was called with {shapes}."
+    lowered = message.lower()
+    if "double" in lowered or "float64" in lowered:
+        text += (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
+                 "(Python numbers are fine; avoid np.float64 arrays).")
+    elif isinstance(err, NameError):
+        text += " A name is not defined: run the cells above this one first (imports included)."
+    elif "incompatible shapes" in lowered or "shape" in lowered:
+        text += " Two operands have shapes that do not fit together: print the shapes of your intermediate values."
+    return text
+
+
+def fmt_shape(shape) -> str:
+    """(3, 4) -> '(3, 4)', (3,) -> '(3,)', () -> '()'."""
+    shape = tuple(shape)
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _shape_of(value) -> str:
+    shape = getattr(value, "shape", None)
+    return f"({type(value).__name__})" if shape is None else "shape " + fmt_shape(shape)
+
+
+def _where(err: Exception) -> str:
+    """' (your code, line N: `...`)' for the innermost frame outside libraries and this package."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not f.filename.startswith(_PACKAGE_DIR) and not any(m in f.filename for m in _LIBRARY_MARKERS)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    return f" (your code, line {frame.lineno}: `{line}`)" if line else f" (your code, line {frame.lineno})"

@@ -1,0 +1,156 @@
+"""Check of exercise 07, ``train_step(model, x, optimizer)``: one Adam step on −mean ELBO; returns the loss.
+
+The check builds a small CVAE (latent_dim=2) whose encoder is shifted so that q(z|x) is far from
+the prior (then a forgotten KL, prior or entropy term changes the loss by several nats), and
+compares the learner's returned loss, averaged over a few calls from the same start, with the
+expected negative mean ELBO, E[−mean_B (log p(x|z) + log p(z) − log q(z|x))], estimated with many
+noise draws. The tolerance comes from the spread of the single-sample estimate. The loss is the
+**mean** over the batch (a sum would make the step size depend on the batch size).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from vae_course.checks.harness import CheckFailed, call, success
+from vae_course.distributions import bernoulli_log_likelihood
+from vae_course.models import CVAE
+
+NAME = "train_step"
+BATCH, TRIALS, STEPS, DRAWS = 32, 5, 6, 16
+# Encoder output bias (mean_1, mean_2, logvar_1, logvar_2): q(z|x) narrow (σ ≈ 0.01) and far from the prior, so
+# the Monte Carlo noise is small while KL ≈ 17, E log p(z) ≈ −11 and the entropy of q ≈ −6 nats are large.
+ENCODER_BIAS = (3.0, -3.0, -9.0, -9.0)
+LOG_2PI = math.log(2 * math.pi)
+
+
+def _setup(rng):
+    model = CVAE(latent_dim=2)
+    model.encoder.dense.bias.assign(ENCODER_BIAS)
+    x = tf.constant((rng.random((BATCH, 28, 28, 1)) < 0.2).astype(np.float32))  # random binary "digits"
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+    optimizer.build(model.trainable_variables)
+    return model, x, optimizer
+
+
+def _snapshot(model, optimizer):
+    return [v.numpy() for v in model.variables], [v.numpy() for v in optimizer.variables]
+
+
+def _restore(model, optimizer, snapshot):
+    for variable, value in zip(model.variables + optimizer.variables, snapshot[0] + snapshot[1]):
+        variable.assign(value)
+
+
+def _reference(model, x, rng):
+    """Batch means of log p(x|z), log p(z), entropy of q, and the per-call spread of the single-sample loss."""
+    mean, logvar = model.encode(x)  # (B, 2)
+    mean, logvar = mean.numpy().astype(np.float64), logvar.numpy().astype(np.float64)
+    eps = rng.normal(size=(DRAWS,) + mean.shape)
+    z = mean + np.exp(0.5 * logvar) * eps  # (M, B, 2)
+    x_rep = tf.reshape(tf.tile(x[None], [DRAWS, 1, 1, 1, 1]), (-1, 28, 28, 1))
+    logits = model.decode(tf.constant(z.reshape(-1, 2), tf.float32))
+    log_px = bernoulli_log_likelihood(x_rep, logits).numpy().reshape(DRAWS, -1)  # (M, B)
+    log_pz = -0.5 * np.sum(z ** 2 + LOG_2PI, -1)
+    log_q = -0.5 * np.sum(eps ** 2 + logvar + LOG_2PI, -1)
+    single = -(log_px + log_pz - log_q).mean(axis=1)  # (M,): the loss from one draw of eps per example
+    terms = {"R": log_px.mean(), "LPZ": -0.5 * np.mean(np.sum(mean ** 2 + np.exp(logvar) + LOG_2PI, -1)),
+             "H": 0.5 * np.mean(np.sum(1.0 + logvar + LOG_2PI, -1))}
+    terms["loss"] = -(terms["R"] + terms["LPZ"] + terms["H"])
+    terms["sd"] = float(np.std(single, ddof=1))
+    return terms
+
+
+def _step(train_step, model, x, optimizer, seconds):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss = call(train_step, NAME, {"model": model, "x": x, "optimizer": optimizer}, seconds=seconds)
+    if loss is None:
+        raise CheckFailed(f"{NAME} returned None: return the loss (a scalar tf.Tensor).")
+    if isinstance(loss, (float, int, np.ndarray, np.generic)):
+        raise CheckFailed(f"{NAME} returned a {type(loss).__name__}: return the loss tensor itself (a scalar "
+                          "tf.Tensor), without .numpy() or float().")
+    if not isinstance(loss, (tf.Tensor, tf.Variable)):
+        raise CheckFailed(f"{NAME} returned {type(loss).__name__}; return the loss, a scalar float32 tf.Tensor.")
+    if loss.dtype != tf.float32:
+        raise CheckFailed(f"{NAME} returned dtype {loss.dtype.name}; expected a float32 scalar.")
+    if tuple(loss.shape) == (BATCH,):
+        raise CheckFailed(f"{NAME} returned one loss per example, shape ({BATCH},): return their mean over the "
+                          "batch, a scalar (the gradient step needs a single number to minimize).")
+    if tuple(loss.shape) != ():
+        raise CheckFailed(f"{NAME} returned shape {tuple(loss.shape)}; expected a scalar, shape ().")
+    if not np.isfinite(float(loss)):
+        raise CheckFailed(f"{NAME} returned {float(loss)}; expected a finite loss.")
+    return float(loss)
+
+
+def _judge_updates(model, optimizer, snapshot):
+    steps = int(optimizer.iterations.numpy())  # the optimizer starts at 0
+    changed = {v.path: not np.array_equal(v.numpy(), old) for v, old in zip(model.variables, snapshot[0])}
+    if not any(changed.values()):
+        raise CheckFailed(f"{NAME} did not change the model's weights: compute the gradients of the loss with a "
+                          "tf.GradientTape and apply them with optimizer.apply_gradients(zip(gradients, "
+                          "model.trainable_variables)).")
+    if steps != 1:
+        raise CheckFailed(f"{NAME} made {steps} optimizer steps; one call must make exactly one, with the optimizer "
+                          "it is given (optimizer.apply_gradients, once).")
+    for part in ("encoder", "decoder"):
+        frozen = [p for p, c in changed.items() if p.startswith(part) and not c]
+        if frozen:
+            raise CheckFailed(f"{NAME} did not update the {part}'s weights ({', '.join(frozen[:3])}...). Both networks "
+                              "must learn: run model.encode and model.decode inside the GradientTape and take the "
+                              "gradient with respect to model.trainable_variables (encoder and decoder together).")
+
+
+def _judge_loss(losses, ref):
+    mean, spread = float(np.mean(losses)), float(np.std(losses, ddof=1))
+    if spread == 0.0:
+        raise CheckFailed(f"{NAME} returned exactly the same loss on {len(losses)} calls from the same start: draw "
+                          "fresh noise eps in every call (e.g. tf.random.normal) and use z = mean + σ·eps, not z = mean.")
+    tol = 5.0 * max(ref["sd"], spread) / math.sqrt(len(losses)) + 2e-4 * abs(ref["loss"])
+    e, lpz, h = ref["loss"], ref["LPZ"], ref["H"]
+    if abs(mean - e) <= tol:
+        return
+    candidates = (
+        (-e, "Your loss is the ELBO itself; the loss to minimize is the negative ELBO."),
+        (BATCH * e, "Your loss is the sum over the batch; this course uses the mean over the batch (so the step size "
+                    "does not depend on the batch size): −mean ELBO."),
+        (e + lpz + h, "The KL term is missing: your loss only has the reconstruction term −log p(x|z). Add the KL "
+                      "(or log p(z) − log q(z|x))."),
+        (e + lpz, "The prior term log p(z) is missing from your ELBO."),
+        (e + h, "The term −log q(z|x) is missing from your ELBO."),
+        (e + 2 * h, "log q(z|x) enters the ELBO with a minus sign: ELBO = log p(x|z) + log p(z) − log q(z|x)."),
+        (e + 2 * (lpz + h), "The KL term has the wrong sign: ELBO = log p(x|z) − KL(q ‖ p), so the loss adds the KL."),
+    )
+    for value, hint in candidates:
+        if abs(mean - value) <= tol and abs(value - e) > tol:
+            raise CheckFailed(f"{NAME}: wrong loss ({mean:.2f} on average, expected about {e:.2f}). {hint}")
+    raise CheckFailed(f"{NAME}: your loss is {mean:.2f} on average over {len(losses)} calls; expected about {e:.2f} "
+                      f"(± {tol:.2f}), the negative mean ELBO of the batch before the step.")
+
+
+def check_train_step(train_step) -> None:
+    """Checks the learner's ``train_step``: the loss it returns, the weights it updates, and that it learns."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(8)
+    model, x, optimizer = _setup(rng)
+    start = _snapshot(model, optimizer)
+    ref = _reference(model, x, rng)
+    losses = [_step(train_step, model, x, optimizer, seconds=30.0)]  # the first call may trace a tf.function
+    _judge_updates(model, optimizer, start)
+    for _ in range(TRIALS - 1):
+        _restore(model, optimizer, start)
+        losses.append(_step(train_step, model, x, optimizer, seconds=10.0))
+    _judge_loss(losses, ref)
+    _restore(model, optimizer, start)
+    for _ in range(STEPS):
+        _step(train_step, model, x, optimizer, seconds=10.0)
+    after = _reference(model, x, np.random.default_rng(9))["loss"]
+    if not after < ref["loss"] - 2.0:
+        raise CheckFailed(f"{NAME}: the loss did not go down over {STEPS} steps on the same batch (from about "
+                          f"{ref['loss']:.1f} to {after:.1f}). Apply the gradients of the loss itself (not of the ELBO, "
+                          "not negated): the optimizer minimizes.")
+    success(NAME, f"returns −mean ELBO, updates encoder and decoder, and lowers the loss over {STEPS} steps")

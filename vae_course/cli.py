@@ -1,0 +1,91 @@
+"""Command line: ``vae-course train | progress | make-exercises`` (also ``python -m vae_course``).
+
+Bad arguments get a usage message and exit code 2, and nothing is written.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer (>= 1), got {value}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def writable_folder_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be used (created and written) as a folder, or None if it can."""
+    if path.exists() and not path.is_dir():
+        return f"{path} exists and is not a folder"
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder, so {path} cannot be created inside it"
+    try:
+        with tempfile.TemporaryDirectory(dir=probe):
+            pass
+    except OSError as err:
+        return f"cannot write in {probe} ({err.strerror})"
+    return None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vae_course.training import PRESETS
+
+    parser = argparse.ArgumentParser(prog="vae-course", description="The vae-course command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train the CVAE on MNIST and write a run folder")
+    train.add_argument("--preset", choices=sorted(PRESETS), default="course",
+                       help="'course' (fast, the default) or 'tutorial' (the TF tutorial's settings)")
+    train.add_argument("--epochs", type=_positive_int, help="passes over the training set (preset's default)")
+    train.add_argument("--latent-dim", type=_positive_int, help="size of z (preset's default: 2)")
+    train.add_argument("--seed", type=_nonnegative_int, help="seed for weights, batches and noise (default 0)")
+    train.add_argument("--train-examples", type=_positive_int, help="use only the first N training images")
+    train.add_argument("--iwae-k", type=_nonnegative_int, help="importance samples for the final log p(x) (0: skip)")
+    train.add_argument("--out", type=Path, help="run folder (default runs/<preset>-latent<D>)")
+    train.add_argument("--resume", type=Path, metavar="DIR", help="continue the interrupted run in DIR")
+    train.add_argument("--data-dir", type=Path, help="folder with the MNIST .gz files (default $VAE_COURSE_DATA)")
+    progress = sub.add_parser("progress", help="which exercises pass")
+    progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"))
+    make = sub.add_parser("make-exercises", help="generate exercise notebooks from the solutions")
+    make.add_argument("solutions", nargs="?", type=Path, default=Path("solutions"))
+    make.add_argument("exercises", nargs="?", type=Path, default=Path("exercises"))
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        from vae_course.train_command import run_train
+
+        return run_train(args, parser)
+    if args.command == "progress":
+        from vae_course.exercises import progress_main
+
+        return progress_main(args.folder)
+    from vae_course.exercises import generate_main
+
+    return generate_main(args.solutions, args.exercises)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""A small text progress bar for training: loss, images per second and time left (lesson 07)."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def format_seconds(seconds: float) -> str:
+    """``75.2`` -> ``'1:15'``; hours when needed (``'1:02:03'``)."""
+    seconds = int(round(max(seconds, 0.0)))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class ProgressBar:
+    """One line per epoch, redrawn in place on a terminal, printed every ~10% otherwise.
+
+    Args:
+        total: steps in the epoch. images_per_step: batch size (for images/s).
+        prefix: text in front, e.g. "epoch 3/10". stream: where to write (default stderr).
+        clock: a function returning seconds (tests pass a fake clock).
+    """
+
+    width = 24
+
+    def __init__(self, total, images_per_step, prefix="", stream=None, clock=time.perf_counter, start=0):
+        self.total, self.images_per_step, self.prefix = total, images_per_step, prefix
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.start_step = self.step = start
+        self.t0 = clock()
+        self.interactive = getattr(self.stream, "isatty", lambda: False)()
+        self._last_decile = -1
+
+    def line(self, loss: float) -> str:
+        done = self.step - self.start_step
+        elapsed = max(self.clock() - self.t0, 1e-9)
+        rate = done * self.images_per_step / elapsed
+        eta = (self.total - self.step) * elapsed / done if done else float("nan")
+        filled = int(self.width * self.step / self.total)
+        bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
+        eta_text = format_seconds(eta) if done else "?"
+        return (f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total} loss {loss:.2f} "
+                f"{rate:,.0f} img/s ETA {eta_text}")
+
+    def update(self, loss: float, steps: int = 1) -> None:
+        self.step += steps
+        if self.interactive:
+            self.stream.write("\r" + self.line(loss))
+        else:
+            decile = 10 * self.step // self.total
+            if decile != self._last_decile and decile < 10:
+                self._last_decile = decile
+                self.stream.write(self.line(loss) + "\n")
+        self.stream.flush()
+
+    def close(self, summary: str = "") -> None:
+        """Ends the line; ``summary`` (e.g. the epoch's test ELBO) is appended."""
+        elapsed = self.clock() - self.t0
+        text = f"{self.prefix} done in {format_seconds(elapsed)}" + (f"  {summary}" if summary else "")
+        self.stream.write(("\r" + " " * 100 + "\r" if self.interactive else "") + text + "\n")
+        self.stream.flush()

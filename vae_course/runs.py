@@ -1,0 +1,117 @@
+"""Run folders: atomic file writes, resumable checkpoints and per-epoch metrics (lesson 07).
+
+Every file in a run folder is written to a temporary name in the same folder and then renamed,
+so a crash or Ctrl-C never leaves a half-written file. Checkpoints are one ``.npz`` file of plain
+arrays (model and optimizer variables, in order) plus their metadata as a JSON string; they are
+read with ``allow_pickle=False``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT = "checkpoint.npz"
+METRICS = "metrics.csv"
+METRIC_FIELDS = ("epoch", "train_loss", "test_elbo", "seconds")
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path, obj) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def write_metrics(folder, rows) -> Path:
+    """Writes ``metrics.csv``: one row per epoch with epoch, train_loss, test_elbo, seconds."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=METRIC_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row[k] for k in METRIC_FIELDS})
+    return atomic_write_text(Path(folder) / METRICS, buf.getvalue())
+
+
+def read_metrics(folder) -> list[dict]:
+    """Reads ``metrics.csv`` back as a list of dicts of numbers."""
+    with open(Path(folder) / METRICS, newline="") as f:
+        return [{"epoch": int(r["epoch"]), **{k: float(r[k]) for k in METRIC_FIELDS[1:]}} for r in csv.DictReader(f)]
+
+
+def save_checkpoint(folder, model, optimizer, meta: dict) -> Path:
+    """Saves model and optimizer variables and ``meta`` (JSON-ready) as one atomic ``.npz``."""
+    arrays = {f"model_{i:04d}": v.numpy() for i, v in enumerate(model.variables)}
+    arrays.update({f"optim_{i:04d}": v.numpy() for i, v in enumerate(optimizer.variables)})
+    arrays["meta_json"] = np.array(json.dumps(meta))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return atomic_write_bytes(Path(folder) / CHECKPOINT, buf.getvalue())
+
+
+def has_checkpoint(folder) -> bool:
+    return (Path(folder) / CHECKPOINT).is_file()
+
+
+def load_checkpoint(folder, model, optimizer) -> dict:
+    """Restores variables saved by :func:`save_checkpoint` into a model and a *built* optimizer.
+
+    Returns:
+        The metadata dict.
+
+    Raises:
+        FileNotFoundError: no checkpoint in ``folder``.
+        ValueError: the file is corrupt or the model/optimizer have other variables.
+    """
+    path = Path(folder) / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint {path}; --resume needs a run folder written by 'vae-course train'.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays.pop("meta_json")))
+    except Exception as err:  # zipfile, json and numpy raise many kinds
+        raise ValueError(f"checkpoint {path} is corrupt or not a vae-course checkpoint ({err}).") from err
+    for prefix, variables in (("model", model.variables), ("optim", optimizer.variables)):
+        saved = sorted(k for k in arrays if k.startswith(prefix + "_"))
+        if len(saved) != len(variables) or any(arrays[k].shape != tuple(v.shape) for k, v in zip(saved, variables)):
+            raise ValueError(f"checkpoint {path} does not match this {prefix}: it was saved from a run with "
+                             f"other settings (latent_dim, sizes). Resume with the same settings.")
+        for k, v in zip(saved, variables):
+            v.assign(arrays[k])
+    return meta
+
+
+def read_checkpoint_meta(folder) -> dict:
+    """The metadata of the checkpoint in ``folder`` (its config, metrics), without loading variables."""
+    path = Path(folder) / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint {path}; --resume needs a run folder written by 'vae-course train'.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return json.loads(str(data["meta_json"]))
+    except Exception as err:
+        raise ValueError(f"checkpoint {path} is corrupt or not a vae-course checkpoint ({err}).") from err

@@ -1,0 +1,74 @@
+"""``vae-course train``: validate the arguments, train, write the run folder (lesson 07)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+
+
+def _config_from_args(args, parser):
+    from vae_course.runs import read_checkpoint_meta
+    from vae_course.training import TrainConfig, preset
+
+    if args.resume is not None:
+        given = [f"--{k.replace('_', '-')}" for k in ("epochs", "latent_dim", "seed", "train_examples", "iwae_k")
+                 if getattr(args, k) is not None]
+        if given or args.out is not None:
+            parser.error(f"--resume continues a run with its saved settings; drop {', '.join(given + ['--out'] if args.out else given)}.")
+        try:
+            meta = read_checkpoint_meta(args.resume)
+        except (FileNotFoundError, ValueError) as err:
+            parser.error(str(err))
+        return TrainConfig(**meta["config"]), args.resume
+    try:
+        config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, seed=args.seed,
+                        train_examples=args.train_examples, iwae_k=args.iwae_k)
+    except ValueError as err:
+        parser.error(str(err))
+    return config, args.out or Path("runs") / f"{config.preset}-latent{config.latent_dim}"
+
+
+def run_train(args, parser) -> int:
+    """Runs the ``train`` subcommand; returns the exit code."""
+    from vae_course.cli import writable_folder_problem
+    from vae_course.runs import has_checkpoint
+
+    config, out = _config_from_args(args, parser)
+    problem = writable_folder_problem(out)
+    if problem:
+        parser.error(f"--out: {problem}; choose a folder you can write to.")
+    if args.resume is None and has_checkpoint(out):
+        parser.error(f"--out: {out} already holds a run; continue it with --resume {out} or choose another folder.")
+
+    from vae_course.data import MnistFileError
+    from vae_course.preprocessing import load_binarized_mnist
+    from vae_course.reporting import EpochSnapshots, write_final_report
+    from vae_course.trainer import TrainingDiverged, TrainingInterrupted, fit
+
+    try:
+        (x_train, _), (x_test, y_test) = load_binarized_mnist(args.data_dir)
+    except MnistFileError as err:
+        print(f"vae-course train: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"training preset '{config.preset}' (latent {config.latent_dim}, {config.epochs} epochs, batch "
+          f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}, {config.estimator} ELBO) -> {out}")
+    snapshots = EpochSnapshots(out, config)
+    try:
+        model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
+                             on_epoch_end=snapshots)
+    except TrainingInterrupted as err:
+        print(f"\n{err}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except TrainingDiverged as err:
+        print(f"\nvae-course train: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the last checkpoint in {out} is intact. Continue with --resume {out}.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv)
+    print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
+          + (f"; log p(x) >= {report['iwae']:.2f} (IWAE, K={config.iwae_k})" if config.iwae_k else ""))
+    print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
+          f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
+    return 0

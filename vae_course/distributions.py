@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vae_course.validation import as_float32, check_binary, check_finite, check_rank, check_same_shape
+from vae_course.validation import after_checks, as_float32, check_binary, check_finite, check_rank, check_same_shape
 
 tfd = tfp.distributions
 LOG_2PI = math.log(2.0 * math.pi)
@@ -23,10 +23,10 @@ def _latent_args(expected="(B, D)", **named):
     tensors = {k: as_float32(v, k, expected) for k, v in named.items()}
     for k, t in tensors.items():
         check_rank(t, 2, k, expected)
-    check_same_shape(tensors, expected)
+    checks = check_same_shape(tensors, expected)
     for k, t in tensors.items():
-        check_finite(t, k)
-    return tensors.values()
+        checks += check_finite(t, k)
+    return after_checks(checks, *tensors.values())
 
 
 def std_from_logvar(logvar):
@@ -35,7 +35,7 @@ def std_from_logvar(logvar):
     Any shape; finite for |logvar| <= 176, +inf (never NaN) beyond.
     """
     logvar = as_float32(logvar, "logvar", "any shape")
-    check_finite(logvar, "logvar")
+    (logvar,) = after_checks(check_finite(logvar, "logvar"), logvar)
     return tf.exp(0.5 * logvar)
 
 
@@ -118,10 +118,10 @@ def bernoulli_log_likelihood(x, x_logits):
     x = as_float32(x, "x", expected)
     x_logits = as_float32(x_logits, "x_logits", expected)
     check_rank(x, None, "x", expected, min_rank=2)
-    check_same_shape({"x": x, "x_logits": x_logits}, expected)
-    check_finite(x_logits, "x_logits")
-    check_finite(x, "x")
-    check_binary(x, "x")
+    checks = check_same_shape({"x": x, "x_logits": x_logits}, expected)
+    checks += check_finite(x_logits, "x_logits") + check_finite(x, "x")
+    x, x_logits = after_checks(checks, x, x_logits)
+    (x,) = after_checks(check_binary(x, "x"), x)  # after the NaN check, so NaN gets the NaN message
     ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x_logits)
     return -tf.reduce_sum(ce, axis=tf.range(1, tf.rank(ce)))
 
@@ -134,7 +134,7 @@ def decoder_distribution(x_logits):
     """
     x_logits = as_float32(x_logits, "x_logits", "(B, 28, 28, 1)")
     check_rank(x_logits, 4, "x_logits", "(B, 28, 28, 1)")
-    check_finite(x_logits, "x_logits")
+    (x_logits,) = after_checks(check_finite(x_logits, "x_logits"), x_logits)
     return tfd.Independent(tfd.Bernoulli(logits=x_logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
 
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_normal, log_normal_pdf,
                                       reparameterize, sample_eps)
-from vae_course.validation import as_float32, check_same_batch
+from vae_course.validation import after_checks, as_float32, check_same_batch
 
 ESTIMATORS = ("analytic", "mc")
 
@@ -28,7 +28,7 @@ def elbo_single_sample(x, mean, logvar, z, x_logits):
     """
     log_px_z = bernoulli_log_likelihood(x, x_logits)  # checks x and x_logits
     log_qz_x = log_normal_pdf(z, mean, logvar)  # checks z, mean and logvar
-    _check_batches(x, mean)
+    log_px_z, log_qz_x = after_checks(_check_batches(x, mean), log_px_z, log_qz_x)
     z = tf.convert_to_tensor(z)
     log_pz = log_normal_pdf(z, tf.zeros_like(z), tf.zeros_like(z))
     return log_px_z + log_pz - log_qz_x
@@ -44,14 +44,14 @@ def elbo_analytic(x, mean, logvar, x_logits):
     """
     log_px_z = bernoulli_log_likelihood(x, x_logits)  # checks x and x_logits
     kl = kl_standard_normal(mean, logvar)  # checks mean and logvar
-    _check_batches(x, mean)
+    log_px_z, kl = after_checks(_check_batches(x, mean), log_px_z, kl)
     return log_px_z - kl
 
 
 def _check_batches(x, mean):
     """x (B, 28, 28, 1) and mean (B, D) must describe the same B images: (B,) + (1,) would broadcast."""
-    check_same_batch({"x": as_float32(x, "x", "(B, 28, 28, 1)"), "mean": as_float32(mean, "mean", "(B, D)")},
-                     "x (B, 28, 28, 1) and mean, logvar, z (B, D)")
+    return check_same_batch({"x": as_float32(x, "x", "(B, 28, 28, 1)"), "mean": as_float32(mean, "mean", "(B, D)")},
+                            "x (B, 28, 28, 1) and mean, logvar, z (B, D)")
 
 
 def model_elbo(model, x, eps, estimator="analytic"):

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.distributions import reparameterize
-from vae_course.validation import as_float32, check_finite, check_rank
+from vae_course.validation import after_checks, as_float32, check_finite, check_rank
 
 layers = tf.keras.layers
 IMAGE_SHAPE = (28, 28, 1)
@@ -52,7 +52,7 @@ def _check_images(x, name="x"):
     check_rank(x, 4, name, "(B, 28, 28, 1)" + (" (add the channel axis with x[..., None])" if x.shape.rank == 3 else ""))
     if tuple(x.shape[1:]) != IMAGE_SHAPE:
         raise ValueError(f"{name} must have shape (B, 28, 28, 1), got {tuple(x.shape)}.")
-    check_finite(x, name)
+    (x,) = after_checks(check_finite(x, name), x)
     return x
 
 
@@ -120,7 +120,7 @@ class CVAE(tf.keras.Model):
         check_rank(z, 2, "z", f"(B, {self.latent_dim})")
         if z.shape[-1] is not None and z.shape[-1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) for this model, got {tuple(z.shape)}.")
-        check_finite(z, "z")
+        (z,) = after_checks(check_finite(z, "z"), z)
         x_logits = self.decoder(z)
         return tf.sigmoid(x_logits) if apply_sigmoid else x_logits
 

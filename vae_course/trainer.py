@@ -38,7 +38,7 @@ def build(config: TrainConfig):
     return model, optimizer
 
 
-def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, step_fn=None):
+def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, wrap_step=None):
     """Trains ``config`` on ``data`` and writes checkpoint and metrics into ``out_dir``.
 
     Args:
@@ -49,7 +49,8 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         resume: continue from the checkpoint in ``out_dir`` (its config must equal ``config``).
         on_epoch_end: called as ``on_epoch_end(model, metrics)`` after each epoch.
         stream: where the progress bar writes (default stderr).
-        step_fn: replaces the compiled train step (tests use it to inject faults).
+        wrap_step: ``wrap_step(train_step, model)`` returns the step to use instead (tests inject
+            faults; the benchmark times steps and evaluates between them).
 
     Returns:
         ``(model, metrics)``; metrics is a list of dicts (epoch, train_loss, test_elbo, seconds).
@@ -69,7 +70,9 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         meta = saved
     elif has_checkpoint(out):
         raise FileExistsError(f"{out} already holds a run; use --resume to continue it or choose another --out.")
-    train_step = step_fn or make_train_step(model, optimizer, config.estimator, config.seed)
+    train_step = make_train_step(model, optimizer, config.estimator, config.seed)
+    if wrap_step is not None:
+        train_step = wrap_step(train_step, model)
     spe, bs = config.steps_per_epoch(), config.batch_size
     while (g := int(optimizer.iterations)) < config.epochs * spe:
         epoch, start = divmod(g, spe)

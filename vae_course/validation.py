@@ -5,6 +5,11 @@ silently: wrong rank or shape, shapes that differ between arguments, integer or 
 dtypes, NaN or infinite values, and non-binary pixels. Shape errors are found when a
 ``tf.function`` is traced (``ValueError``); value errors are ``ValueError`` in eager mode and
 ``tf.errors.InvalidArgumentError`` at run time inside a ``tf.function``, with the same message.
+
+Inside a ``tf.function`` the ``check_*`` functions return the assert ops they create (in eager
+mode, an empty list); pass them to :func:`after_checks` so that the computation waits for them.
+Otherwise an op that fails on the same bad input (e.g. a subtraction of tensors of different
+shapes) may run first and report its own, less helpful, error.
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ def check_rank(t: tf.Tensor, rank: int | None, name: str, expected: str, min_ran
                          f"(rank {r}).")
 
 
-def check_same_shape(named: dict, expected: str) -> None:
+def check_same_shape(named: dict, expected: str) -> list:
     """Raises ValueError unless all tensors in ``named`` have the same shape (no broadcasting)."""
     items = list(named.items())
     first_name, first = items[0]
@@ -53,13 +58,14 @@ def check_same_shape(named: dict, expected: str) -> None:
                 hint = " One of them lacks (or has an extra) trailing axis: add it with [..., None] or remove it."
             raise ValueError(f"{first_name} and {other_name} must have the same shape {expected}, got "
                              f"{tuple(first.shape)} and {tuple(other.shape)}; nothing is broadcast.{hint}")
-    if not tf.executing_eagerly():
-        for other_name, other in items[1:]:
-            tf.debugging.assert_equal(tf.shape(first), tf.shape(other), message=(
-                f"{first_name} and {other_name} must have the same shape {expected}; nothing is broadcast."))
+    if tf.executing_eagerly():
+        return []
+    return [tf.debugging.assert_equal(tf.shape(first), tf.shape(other), message=(
+        f"{first_name} and {other_name} must have the same shape {expected}; nothing is broadcast."))
+        for other_name, other in items[1:]]
 
 
-def check_same_batch(named: dict, expected: str) -> None:
+def check_same_batch(named: dict, expected: str) -> list:
     """Raises ValueError unless all tensors in ``named`` (rank >= 1) have the same first-axis size B."""
     items = list(named.items())
     first_name, first = items[0]
@@ -69,23 +75,24 @@ def check_same_batch(named: dict, expected: str) -> None:
         if b1 is not None and b2 is not None and b1 != b2:
             raise ValueError(f"{first_name} and {other_name} must have the same batch size B ({expected}), got "
                              f"shapes {tuple(first.shape)} and {tuple(other.shape)}; nothing is broadcast.")
-    if not tf.executing_eagerly():
-        for other_name, other in items[1:]:
-            tf.debugging.assert_equal(tf.shape(first)[0], tf.shape(other)[0], message=(
-                f"{first_name} and {other_name} must have the same batch size B ({expected}); nothing is broadcast."))
+    if tf.executing_eagerly():
+        return []
+    return [tf.debugging.assert_equal(tf.shape(first)[0], tf.shape(other)[0], message=(
+        f"{first_name} and {other_name} must have the same batch size B ({expected}); nothing is broadcast."))
+        for other_name, other in items[1:]]
 
 
-def check_finite(t: tf.Tensor, name: str) -> None:
+def check_finite(t: tf.Tensor, name: str) -> list:
     """Raises if ``t`` holds NaN or infinite values."""
     message = f"{name} holds NaN or infinite values; expected finite float32 numbers."
     if tf.executing_eagerly():
         if not bool(tf.reduce_all(tf.math.is_finite(t))):
             raise ValueError(message)
-    else:
-        tf.debugging.assert_all_finite(t, message)
+        return []
+    return [tf.debugging.assert_all_finite(t, message)]
 
 
-def check_binary(t: tf.Tensor, name: str) -> None:
+def check_binary(t: tf.Tensor, name: str) -> list:
     """Raises unless every value of ``t`` is exactly 0 or 1 (binarized pixels)."""
     ok = tf.reduce_all(tf.logical_or(tf.equal(t, 0.0), tf.equal(t, 1.0)))
     message = (f"{name} must hold only 0 and 1 (binarized pixels) for a Bernoulli likelihood; "
@@ -93,5 +100,17 @@ def check_binary(t: tf.Tensor, name: str) -> None:
     if tf.executing_eagerly():
         if not bool(ok):
             raise ValueError(message)
-    else:
-        tf.debugging.assert_equal(ok, True, message=message)
+        return []
+    return [tf.debugging.assert_equal(ok, True, message=message)]
+
+
+def after_checks(checks: list, *tensors):
+    """The tensors, computed only once the run-time ``checks`` have passed (a tuple, one per tensor).
+
+    In eager mode the checks have already run and the tensors come back unchanged.
+    """
+    checks = [c for c in checks if c is not None]
+    if not checks or tf.executing_eagerly():
+        return tensors
+    with tf.control_dependencies(checks):
+        return tuple(tf.identity(t) for t in tensors)

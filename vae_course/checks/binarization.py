@@ -28,8 +28,8 @@ def _as_array(result, n):
         kind = "a tf.Tensor" if hasattr(result, "numpy") else type(result).__name__
         raise CheckFailed(f"{NAME} returned {kind}; this exercise works in NumPy: return a numpy array.")
     if result.dtype != np.float32:
-        advice = "comparisons give booleans" if result.dtype == bool else f"you returned {result.dtype}"
-        raise CheckFailed(f"{NAME} returned dtype {result.dtype}; expected float32 ({advice}): "
+        advice = " (comparisons give booleans)" if result.dtype == bool else ""
+        raise CheckFailed(f"{NAME} returned dtype {result.dtype}; expected float32{advice}: "
                           "convert with .astype(np.float32).")
     expected = (n, 28, 28, 1)
     if result.shape != expected:

@@ -63,9 +63,10 @@ def judge_values(name: str, got, want, case: dict, *, mistakes=(), rtol=1e-4, at
     """
     if close(got, want, rtol, atol):
         return
+    exact = {k: np.asarray(v, np.float64) for k, v in case.items()}  # mistakes are modelled in exact arithmetic
     for mistake in mistakes:
         with np.errstate(all="ignore"):
-            candidate = np.asarray(mistake.compute(**case), dtype=np.float64)
+            candidate = np.asarray(mistake.compute(**exact), dtype=np.float64)
         if candidate.shape == np.shape(got) and close(got, candidate, rtol, atol) and not close(candidate, want, rtol, atol):
             raise CheckFailed(f"{name}: wrong values. {mistake.hint}")
     if case_hint:

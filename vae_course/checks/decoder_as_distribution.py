@@ -23,6 +23,13 @@ def _per_pixel(x, logits):
     return x * logits - _softplus(logits)  # log p of each pixel, float64
 
 
+def _through_probabilities(x, logits):
+    """sigmoid, then log, in float32 as a learner's code would: -inf or NaN for confident logits."""
+    with np.errstate(all="ignore"):
+        p = (1 / (1 + np.exp(-logits.astype(np.float32)))).astype(np.float32)
+        return np.sum(x * np.log(p) + (1 - x) * np.log(np.float32(1) - p), AXES, dtype=np.float32)
+
+
 MISTAKES = (
     Mistake("Your values are positive: you returned the cross-entropy. The log-likelihood of binary pixels is "
             "<= 0, the negative of the cross-entropy.",
@@ -42,9 +49,10 @@ STABLE = ("You went through probabilities (sigmoid, then log): in float32, σ(�
           "and to 0 for ℓ ≲ −104, so log gives −inf or NaN, and clipping gives wrong values. For logits like ±1e4 "
           "use a form written in logits: log σ(ℓ) = −softplus(−ℓ) and log(1 − σ(ℓ)) = −softplus(ℓ), "
           "or TensorFlow's cross-entropy computed from logits.")
+MISTAKES = (Mistake(STABLE, _through_probabilities),) + MISTAKES  # first: it also gives NaN, as the last one does
 
 
-def _case(rng, b, scale=3.0):
+def _case(rng, b, scale=2.0):
     x = (rng.random((b, 28, 28, 1)) < 0.3).astype(np.float32)
     return {"x": x, "logits": rng.normal(0.0, scale, (b, 28, 28, 1)).astype(np.float32)}
 

@@ -64,6 +64,7 @@ def check_kl_standard_normal(kl_standard_normal) -> None:
 def _parts(x, mean, logvar, z, x_logits):
     """log p(x|z), log p(z), log q(z|x) and the analytic KL, each (B,) float64."""
     f = distributions
+    x, mean, logvar, z, x_logits = (np.asarray(t, np.float32) for t in (x, mean, logvar, z, x_logits))
     log_px = f.bernoulli_log_likelihood(x, x_logits).numpy()
     log_pz = f.log_normal_pdf(z, np.zeros_like(z), np.zeros_like(z)).numpy()
     log_q = f.log_normal_pdf(z, mean, logvar).numpy()

@@ -62,14 +62,14 @@ def success(name: str, what: str) -> None:
     print(f"✓ {name}: {what}")
 
 
-def call(fn, name: str, args: dict, *, seconds: float = TIME_LIMIT_S):
+def call(fn, name: str, args: dict, *, seconds: float | None = None):
     """Calls ``fn(*args.values())`` on copies of NumPy inputs and returns its result.
 
     Args:
         fn: the learner's function.
         name: its name, for messages.
         args: argument name -> value, in call order.
-        seconds: time limit for this call.
+        seconds: time limit for this call (default :data:`TIME_LIMIT_S`).
 
     Raises:
         CheckFailed: with a hint when ``fn`` is not a function, raises, runs too long, or
@@ -78,6 +78,7 @@ def call(fn, name: str, args: dict, *, seconds: float = TIME_LIMIT_S):
     if not callable(fn):
         raise CheckFailed(f"{name} should be a function, got {type(fn).__name__}: pass the function itself, "
                           f"check_{name}({name}), without calling it.")
+    seconds = TIME_LIMIT_S if seconds is None else seconds
     copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
     try:
         with time_limit(seconds):

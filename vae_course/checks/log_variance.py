@@ -26,7 +26,7 @@ MISTAKES = (
             lambda logvar: np.exp(-0.5 * logvar)),
 )
 EXTREME = ("You went through the variance exp(logvar): it overflows float32 (inf) for logvar > 88 and underflows "
-           "to 0 below about −103. Compute σ from logvar with a single exponential.")
+           "to 0 for logvar < −87 or so. Compute σ from logvar with a single exponential.")
 
 
 def _expected_shape_hint(shape):

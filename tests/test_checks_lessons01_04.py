@@ -1,0 +1,157 @@
+"""The checks of exercises 01-04 accept a right answer and reject typical wrong ones, each with its own hint."""
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vae_course import checks
+from vae_course.checks import harness
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def assert_rejected(check, fn, phrase):
+    """``check(fn)`` raises an AssertionError naming ``phrase``, with no exception chained to it."""
+    with pytest.raises(AssertionError) as info:
+        check(fn)
+    assert phrase in str(info.value), f"expected a hint containing {phrase!r}, got: {info.value}"
+    error = info.value
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+def assert_accepted(check, fn, name, capsys):
+    assert check(fn) is None
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"✓ {name}: "), lines
+
+
+# --- 01 binarize ----------------------------------------------------------------------------------------------
+
+def binarize(images):
+    return (images / 255 > 0.5).astype(np.float32)[..., None]
+
+
+def binarize_in_place(images):
+    images[images <= 127] = 0
+    return (images > 0).astype(np.float32)[..., None]
+
+
+def binarize_forever(images):
+    while True:
+        pass
+
+
+BINARIZE_WRONG = [
+    (lambda images: (images / 255 > 0.5).astype(np.float32), "Add a channel axis"),
+    (lambda images: (images / 255 > 0.5).astype(np.float32)[:, None], "channel axis goes last"),
+    (lambda images: (images / 255 > 0.5)[..., None], "comparisons give booleans"),
+    (lambda images: (images / 255 > 0.5).astype(np.float64)[..., None], "dtype float64"),
+    (lambda images: (images > 0.5).astype(np.float32)[..., None], "divide by 255"),
+    (lambda images: (images / 255).astype(np.float32)[..., None], "grey levels"),
+    (lambda images: (images / 255 <= 0.5).astype(np.float32)[..., None], "black and white are swapped"),
+    (lambda images: (images > 128).astype(np.float32)[..., None], "threshold is slightly off"),
+    (lambda images: (images >= 127).astype(np.float32)[..., None], "threshold is slightly off"),
+    (binarize_in_place, "changed its input `images` in place"),
+    (lambda images: tf.constant(binarize(images)), "return a numpy array"),
+    (lambda images: binarize(images[:1]), "expected (3, 28, 28, 1)"),
+    (lambda images: np.expand_dims(images / 255 > 0.5, axis=4).astype(np.float32), "binarize raised AxisError"),
+]
+
+
+def test_binarize_check_accepts_the_right_answer(capsys):
+    assert_accepted(checks.check_binarize, binarize, "binarize", capsys)
+
+
+@pytest.mark.parametrize("wrong,phrase", BINARIZE_WRONG)
+def test_binarize_check_rejects_wrong_answers(wrong, phrase):
+    assert_rejected(checks.check_binarize, wrong, phrase)
+
+
+# --- 02 log_normal_pdf ----------------------------------------------------------------------------------------
+
+def log_normal_pdf(sample, mean, logvar):
+    return -0.5 * tf.reduce_sum((sample - mean) ** 2 * tf.exp(-logvar) + logvar + LOG_2PI, axis=-1)
+
+
+def _pdf_then_log(sample, mean, logvar):
+    var = tf.exp(logvar)
+    density = tf.exp(-0.5 * (sample - mean) ** 2 / var) / tf.sqrt(2 * math.pi * var)
+    return tf.reduce_sum(tf.math.log(density), axis=-1)
+
+
+LOG_NORMAL_PDF_WRONG = [
+    (lambda s, m, lv: -0.5 * ((s - m) ** 2 * tf.exp(-lv) + lv + LOG_2PI), "sum over the last axis"),
+    (lambda s, m, lv: tf.reduce_sum(-0.5 * ((s - m) ** 2 * tf.exp(-lv) + lv + LOG_2PI)), "batch axis too"),
+    (lambda s, m, lv: -0.5 * tf.reduce_sum((s - m) ** 2 * tf.exp(-lv) + lv + LOG_2PI, -1, keepdims=True), "keepdims"),
+    (lambda s, m, lv: -0.5 * tf.reduce_mean((s - m) ** 2 * tf.exp(-lv) + lv + LOG_2PI, -1), "averaged over the last"),
+    (lambda s, m, lv: -0.5 * tf.reduce_sum((s - m) ** 2 * tf.exp(-lv) + lv, -1), "normalizing constant"),
+    (lambda s, m, lv: 0.5 * tf.reduce_sum((s - m) ** 2 * tf.exp(-lv) + lv + LOG_2PI, -1), "sign is flipped"),
+    (lambda s, m, lv: -0.5 * tf.reduce_sum((s - m) ** 2 * tf.exp(-lv) + LOG_2PI, -1) - tf.reduce_sum(lv, -1),
+     "not −logvar"),
+    (lambda s, m, lv: -0.5 * tf.reduce_sum((s - m) ** 2 / tf.exp(0.5 * lv) + lv + LOG_2PI, -1), "divided the squared"),
+    (lambda s, m, lv: -0.5 * tf.reduce_sum((s - m) ** 2 / lv + tf.math.log(lv) + LOG_2PI, -1), "log of the variance"),
+    (_pdf_then_log, "Stay in log space"),
+    (lambda s, m, lv: np.sum(-0.5 * ((s - m) ** 2 * np.exp(-lv) + lv + LOG_2PI), -1), "not a tf.Tensor"),
+    (lambda s, m, lv: tf.constant(log_normal_pdf(s, m, lv).numpy()), "no gradient reaches `sample`"),
+    (lambda s, m, lv: tf.cast(log_normal_pdf(s, m, lv), tf.float64), "dtype float64"),
+]
+
+
+def test_log_normal_pdf_check_accepts_the_right_answer(capsys):
+    assert_accepted(checks.check_log_normal_pdf, log_normal_pdf, "log_normal_pdf", capsys)
+
+
+@pytest.mark.parametrize("wrong,phrase", LOG_NORMAL_PDF_WRONG)
+def test_log_normal_pdf_check_rejects_wrong_answers(wrong, phrase):
+    assert_rejected(checks.check_log_normal_pdf, wrong, phrase)
+
+
+# --- 03 std_from_logvar ---------------------------------------------------------------------------------------
+
+STD_WRONG = [
+    (lambda lv: tf.exp(lv), "that is the variance"),
+    (lambda lv: tf.sqrt(lv), "sqrt(logvar) is NaN"),
+    (lambda lv: 0.5 * tf.exp(lv), "inside the exponent"),
+    (lambda lv: tf.exp(-0.5 * lv), "exp(−½·logvar) is 1/σ"),
+    (lambda lv: tf.sqrt(tf.exp(lv)), "single exponential"),
+    (lambda lv: np.exp(0.5 * lv), "not a tf.Tensor"),
+    (lambda lv: tf.reduce_sum(tf.exp(0.5 * lv)), "same shape as logvar"),
+    (lambda lv: tf.stop_gradient(tf.exp(0.5 * lv)), "no gradient reaches `logvar`"),
+]
+
+
+def test_std_from_logvar_check_accepts_the_right_answer(capsys):
+    assert_accepted(checks.check_std_from_logvar, lambda logvar: tf.exp(0.5 * logvar), "std_from_logvar", capsys)
+
+
+@pytest.mark.parametrize("wrong,phrase", STD_WRONG)
+def test_std_from_logvar_check_rejects_wrong_answers(wrong, phrase):
+    assert_rejected(checks.check_std_from_logvar, wrong, phrase)
+
+
+# --- 04 reparameterize ----------------------------------------------------------------------------------------
+
+REPARAMETERIZE_WRONG = [
+    (lambda m, lv, eps: m + tf.exp(lv) * eps, "scaled eps by the variance"),
+    (lambda m, lv, eps: m + tf.exp(0.5 * lv) * tf.random.normal(tf.shape(m)), "draw no noise of your own"),
+    (lambda m, lv, eps: m + 0 * eps, "You returned the mean"),
+    (lambda m, lv, eps: tf.exp(0.5 * lv) * eps, "forgot to add the mean"),
+    (lambda m, lv, eps: m + lv * eps, "logvar is not σ"),
+    (lambda m, lv, eps: m + tf.sqrt(tf.exp(lv)) * eps, "single exponential of ½·logvar"),
+    (lambda m, lv, eps: m.numpy() + np.exp(0.5 * lv) * eps, "no gradient reaches `mean`"),
+    (lambda m, lv, eps: np.add(m, np.exp(0.5 * lv) * np.asarray(eps)), "not a tf.Tensor"),
+]
+
+
+def test_reparameterize_check_accepts_the_right_answer(capsys):
+    assert_accepted(checks.check_reparameterize, lambda m, lv, eps: m + tf.exp(0.5 * lv) * eps, "reparameterize", capsys)
+
+
+@pytest.mark.parametrize("wrong,phrase", REPARAMETERIZE_WRONG)
+def test_reparameterize_check_rejects_wrong_answers(wrong, phrase):
+    assert_rejected(checks.check_reparameterize, wrong, phrase)
+
+
+def test_wrong_answer_count_01_04():
+    assert len(BINARIZE_WRONG) + len(LOG_NORMAL_PDF_WRONG) + len(STD_WRONG) + len(REPARAMETERIZE_WRONG) == 42

@@ -1,0 +1,83 @@
+"""The command line: bad values give usage + exit 2 and write nothing; a tiny run writes a full run folder."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from vae_course.cli import main, writable_folder_problem
+from vae_course.runs import read_metrics
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    return exc.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--epochs", "-1"], "--epochs: expected a positive integer"),
+    (["--epochs", "ten"], "--epochs: expected a positive integer, got 'ten'"),
+    (["--latent-dim", "0"], "--latent-dim: expected a positive integer (>= 1), got 0"),
+    (["--preset", "fastest"], "invalid choice: 'fastest'"),
+    (["--seed", "-3"], "--seed: expected an integer >= 0"),
+    (["--train-examples", "70000"], "train_examples must be in 1..60000"),
+])
+def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, err = run_cli(["train", *args, "--out", str(out)], capsys)
+    assert code == 2 and "usage: vae-course" in err and phrase in err
+    assert not out.exists()
+
+
+def test_unwritable_out_is_refused_before_anything_is_written(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, err = run_cli(["train", "--out", str(blocker / "run")], capsys)
+    assert code == 2 and "is not a folder" in err and "--out" in err
+    assert sorted(os.listdir(tmp_path)) == ["a-file"]
+    code, err = run_cli(["train", "--out", str(blocker)], capsys)
+    assert code == 2 and "exists and is not a folder" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
+def test_read_only_parent_is_refused(tmp_path):
+    tmp_path.chmod(0o500)
+    try:
+        assert "cannot write" in writable_folder_problem(tmp_path / "run")
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_resume_of_a_folder_without_a_run_is_a_usage_error(tmp_path, capsys):
+    code, err = run_cli(["train", "--resume", str(tmp_path)], capsys)
+    assert code == 2 and "no checkpoint" in err
+    code, err = run_cli(["train", "--resume", str(tmp_path), "--epochs", "3"], capsys)
+    assert code == 2 and "drop --epochs" in err
+
+
+def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--epochs", "2", "--train-examples", "256", "--iwae-k", "2", "--out", str(out),
+                 "--data-dir", str(mnist_dir)])
+    printed = capsys.readouterr()
+    assert code == 0 and f"Results in {out}" in printed.out
+    for name in ("model.weights.h5", "metrics.csv", "report.json", "report.md", "samples.gif", "reconstructions.png",
+                 "training_curves.png", "latent_manifold.png", "latent_scatter.png", "samples/epoch_002.png"):
+        assert (out / name).is_file(), name
+    report = json.loads((out / "report.json").read_text())
+    metrics = read_metrics(out)
+    assert [m["epoch"] for m in metrics] == [1, 2]
+    assert report["test_elbo"] == pytest.approx(metrics[-1]["test_elbo"], abs=1e-3)  # same estimator and seed
+    assert report["iwae"] >= report["test_elbo"] - 1.0 and report["iwae_k"] == 2
+    assert report["test_examples"] == 10000 and report["versions"]["tensorflow"]
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+    code, err = run_cli(["train", "--out", str(out)], capsys)  # never overwrite a run
+    assert code == 2 and "already holds a run" in err
+
+
+def test_python_dash_m_entry_point_shows_usage():
+    result = subprocess.run([sys.executable, "-m", "vae_course", "train", "--epochs", "0"], capture_output=True,
+                            text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 2 and "usage: vae-course" in result.stderr

@@ -1,0 +1,161 @@
+"""Training loop: presets, deterministic resume, divergence guard, checkpoints, atomic files."""
+import io
+import math
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vae_course import runs
+from vae_course.progressbar import ProgressBar, format_seconds
+from vae_course.trainer import TrainingDiverged, TrainingInterrupted, build, fit
+from vae_course.training import PRESETS, TrainConfig, batch_order, preset
+
+TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learning_rate=1e-3,
+                   train_examples=128, test_examples=64, iwae_k=0, seed=3)
+STEPS = TINY.steps_per_epoch()  # 4
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    rng = np.random.default_rng(0)
+    probs = rng.random((1, 28, 28, 1)) ** 3  # sparse "strokes", shared by all images
+    x = (rng.random((192, 28, 28, 1)) < probs).astype(np.float32)
+    return x[:128], x[128:]
+
+
+def weights(model):
+    return [v.numpy() for v in model.variables]
+
+
+def test_tutorial_preset_is_the_tf_tutorial():
+    t = PRESETS["tutorial"]
+    assert (t.latent_dim, t.batch_size, t.learning_rate, t.epochs, t.estimator, t.lr_schedule) == (
+        2, 32, 1e-4, 10, "mc", "constant")
+    assert PRESETS["course"].estimator == "analytic"
+
+
+@pytest.mark.parametrize("changes, phrase", [
+    ({"epochs": 0}, "epochs must be >= 1"), ({"latent_dim": 0}, "latent_dim must be >= 1"),
+    ({"learning_rate": -1.0}, "learning_rate must be > 0"), ({"estimator": "exact"}, "estimator must be one of"),
+    ({"lr_schedule": "step"}, "lr_schedule must be"), ({"train_examples": 0}, "train_examples must be in")])
+def test_config_rejects_bad_values(changes, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        TINY.replace(**changes)
+
+
+def test_preset_overrides_and_unknown_name():
+    assert preset("course", epochs=3, latent_dim=None).epochs == 3
+    with pytest.raises(ValueError, match="unknown preset 'fast'"):
+        preset("fast")
+
+
+def test_batch_order_is_a_seeded_permutation():
+    a, b, c = batch_order(100, 1, 0), batch_order(100, 1, 0), batch_order(100, 1, 1)
+    assert sorted(a) == list(range(100)) and np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_training_lowers_the_loss_and_writes_metrics(tmp_path, tiny_data):
+    model, metrics = fit(TINY.replace(epochs=3, learning_rate=3e-3), tmp_path, tiny_data, stream=io.StringIO())
+    assert [m["epoch"] for m in metrics] == [1, 2, 3]
+    assert metrics[-1]["train_loss"] < metrics[0]["train_loss"]
+    for saved, m in zip(runs.read_metrics(tmp_path), metrics, strict=True):
+        assert saved == pytest.approx(m)
+
+
+def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_data):
+    reference, ref_metrics = fit(TINY, tmp_path / "a", tiny_data, stream=io.StringIO())
+
+    def interrupt_at(step_to_fail):
+        def wrap(step, model):
+            calls = {"n": 0}
+
+            def wrapped(x):
+                calls["n"] += 1
+                if calls["n"] == step_to_fail:
+                    raise KeyboardInterrupt
+                return step(x)
+            return wrapped
+        return wrap
+
+    with pytest.raises(TrainingInterrupted, match="epoch 2, step 2.*--resume"):
+        fit(TINY, tmp_path / "b", tiny_data, stream=io.StringIO(), wrap_step=interrupt_at(STEPS + 3))
+    assert runs.read_checkpoint_meta(tmp_path / "b")["metrics"][0]["epoch"] == 1
+    resumed, metrics = fit(TINY, tmp_path / "b", tiny_data, resume=True, stream=io.StringIO())
+    for a, b in zip(weights(reference), weights(resumed)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert [m["test_elbo"] for m in metrics] == pytest.approx([m["test_elbo"] for m in ref_metrics], abs=1e-3)
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
+    calls = {"n": 0}
+
+    def wrap(step, model):
+        def wrapped(x):
+            calls["n"] += 1
+            loss = step(x)
+            return tf.constant(math.nan) if calls["n"] == STEPS + 2 else loss
+        return wrapped
+
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 2, step 2.*last good checkpoint"):
+        fit(TINY, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=wrap)
+    model, optimizer = build(TINY)
+    meta = runs.load_checkpoint(tmp_path, model, optimizer)
+    assert len(meta["metrics"]) == 1 and int(optimizer.iterations) == STEPS
+
+
+def test_invalid_argument_inside_the_step_counts_as_divergence(tmp_path, tiny_data):
+    def wrap(step, model):
+        def wrapped(x):
+            raise tf.errors.InvalidArgumentError(None, None, "x_logits holds NaN or infinite values")
+        return wrapped
+
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 1.*x_logits holds NaN"):
+        fit(TINY, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=wrap)
+    assert not runs.has_checkpoint(tmp_path)
+
+
+def test_existing_run_is_not_overwritten_and_resume_needs_same_config(tmp_path, tiny_data):
+    fit(TINY.replace(epochs=1), tmp_path, tiny_data, stream=io.StringIO())
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(TINY.replace(epochs=1), tmp_path, tiny_data, stream=io.StringIO())
+    with pytest.raises(ValueError, match="cannot resume"):
+        fit(TINY.replace(epochs=1, seed=4), tmp_path, tiny_data, resume=True, stream=io.StringIO())
+
+
+def test_checkpoint_errors_are_clear(tmp_path):
+    model, optimizer = build(TINY)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        runs.load_checkpoint(tmp_path, model, optimizer)
+    (tmp_path / runs.CHECKPOINT).write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="corrupt"):
+        runs.load_checkpoint(tmp_path, model, optimizer)
+    runs.save_checkpoint(tmp_path, model, optimizer, {"x": 1})
+    other, other_opt = build(TINY.replace(latent_dim=3))
+    with pytest.raises(ValueError, match="does not match"):
+        runs.load_checkpoint(tmp_path, other, other_opt)
+    assert runs.load_checkpoint(tmp_path, model, optimizer) == {"x": 1}
+
+
+def test_atomic_write_never_leaves_half_files(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.csv"
+    target.write_text("old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        runs.atomic_write_text(target, "new")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["metrics.csv"]
+
+
+def test_progress_bar_reports_rate_and_eta():
+    now = {"t": 0.0}
+    out = io.StringIO()
+    bar = ProgressBar(10, 100, prefix="epoch 1/2", stream=out, clock=lambda: now["t"])
+    now["t"] = 2.0
+    bar.update(150.0, steps=5)  # 500 images in 2 s, 5 steps left at 0.4 s each
+    assert "5/10 loss 150.00 250 img/s ETA 0:02" in out.getvalue()
+    assert format_seconds(3723) == "1:02:03" and format_seconds(75.2) == "1:15"

@@ -1,0 +1,147 @@
+"""Exercise notebooks from solution notebooks (one source), and the learner's progress report.
+
+A solution notebook ``solutions/NN_<topic>.ipynb`` holds the answers between marker lines::
+
+    def log_normal_pdf(sample, mean, logvar):
+        ### BEGIN SOLUTION
+        ...
+        ### END SOLUTION
+
+:func:`generate_exercise` replaces each marked block by a stub that raises
+``NotImplementedError("Exercise 02.1 log_normal_pdf: replace this line with your code")`` (same
+indentation), clears all outputs and tags every code cell ``nbval-ignore-output``, so that
+``pytest --nbval exercises/NN_<topic>.ipynb`` judges a learner's notebook by its errors alone,
+whatever outputs it was saved with. Cells tagged ``check`` run ``vae_course.checks``; cells tagged
+``exercise`` hold the answers. ``make exercises`` runs :func:`generate_main`; ``make progress``
+runs :func:`progress_main` (see :mod:`vae_course.exercise_progress`).
+"""
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from vae_course.exercise_progress import progress_main  # noqa: F401  (re-exported for the command line)
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+IGNORE_OUTPUT = "nbval-ignore-output"
+CHECK_TAG, EXERCISE_TAG = "check", "exercise"
+NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+_DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
+_STUB = re.compile(r'raise NotImplementedError\("Exercise \d\d\.\d+ \w+: replace this line with your code"\)')
+
+
+def stub_line(indent: str, exercise_id: str, function: str) -> str:
+    """The line that replaces one answer block."""
+    return f'{indent}raise NotImplementedError("Exercise {exercise_id} {function}: replace this line with your code")'
+
+
+def _replace_blocks(source: str, lesson: str, counter: list, where: str) -> str:
+    """Replaces every marked block in one cell's ``source``; ``counter[0]`` numbers exercises across cells."""
+    lines, out, i = source.split("\n"), [], 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == END:
+            raise ValueError(f"{where}: '{END}' without a '{BEGIN}' above it.")
+        if line.strip() != BEGIN:
+            out.append(line)
+            i += 1
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        ends = [j for j in range(i + 1, len(lines)) if lines[j].strip() in (BEGIN, END)]
+        if not ends or lines[ends[0]].strip() != END:
+            raise ValueError(f"{where}: '{BEGIN}' on line {i + 1} has no matching '{END}' below it.")
+        defs = [m for m in map(_DEF.match, lines[:i]) if m and len(m.group(1)) < len(indent)]
+        if not defs:
+            raise ValueError(f"{where}: the block on line {i + 1} is not inside a function; put each answer in "
+                             "the body of the function the learner writes.")
+        counter[0] += 1
+        out.append(stub_line(indent, f"{lesson}.{counter[0]}", defs[-1].group(2)))
+        i = ends[0] + 1
+    return "\n".join(out)
+
+
+def lesson_number(nb) -> str:
+    """The two-digit lesson number stored in the solution's metadata (``vae_course.lesson``)."""
+    number = nb.metadata.get("vae_course", {}).get("lesson")
+    if not (isinstance(number, str) and re.fullmatch(r"\d\d", number)):
+        raise ValueError("the notebook's metadata lacks vae_course.lesson, a two-digit string such as \"02\"; "
+                         "add it (Edit > Notebook metadata) so the exercises can be numbered.")
+    return number
+
+
+def generate_exercise(solution_nb):
+    """The exercise notebook made from ``solution_nb`` (which is left unchanged).
+
+    Raises:
+        ValueError: unbalanced markers, a block outside a function, no block at all, or missing metadata.
+    """
+    nb = copy.deepcopy(solution_nb)
+    lesson, counter = lesson_number(nb), [0]
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.source = _replace_blocks(cell.source, lesson, counter, f"cell {index}")
+        cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("execution", None)
+        tags = list(cell.metadata.get("tags", []))
+        cell.metadata["tags"] = tags + [IGNORE_OUTPUT] * (IGNORE_OUTPUT not in tags)
+        if CHECK_TAG in tags:
+            cell.metadata.update(editable=False, deletable=False)
+    if counter[0] == 0:
+        raise ValueError(f"no '{BEGIN}' ... '{END}' block found: a solution notebook needs at least one answer.")
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def solution_paths(folder) -> list:
+    """The solution notebooks ``NN_<topic>.ipynb`` in ``folder``, in order."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
+
+
+def stub_count(nb) -> int:
+    """How many answer stubs the code cells of ``nb`` still hold."""
+    return sum(len(_STUB.findall(c.source)) for c in nb.cells if c.cell_type == "code")
+
+
+def has_learner_answers(exercise_nb) -> bool:
+    """True when an ``exercise`` cell of ``exercise_nb`` has lost its stub: the learner wrote an answer there."""
+    return any(not _STUB.search(c.source) for c in exercise_nb.cells
+               if c.cell_type == "code" and EXERCISE_TAG in c.metadata.get("tags", []))
+
+
+def generate_main(solutions_dir, exercises_dir) -> int:
+    """Writes ``exercises_dir/NN_<topic>.ipynb`` for every solution notebook; returns the exit code.
+
+    Nothing is written when a solution is malformed (exit code 1). An exercise notebook in which the
+    learner has replaced a stub is kept, never overwritten (exit code 1, with a message saying so).
+    """
+    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
+    paths = solution_paths(solutions_dir) if solutions_dir.is_dir() else []
+    if not paths:
+        print(f"error: no solution notebooks NN_<topic>.ipynb in {solutions_dir}", file=sys.stderr)
+        return 1
+    generated = {}
+    for path in paths:
+        try:
+            generated[path.name] = generate_exercise(nbformat.read(path, as_version=4))
+        except (ValueError, OSError, nbformat.reader.NotJSONError) as err:
+            print(f"error: {path}: {err} Nothing was written.", file=sys.stderr)
+            return 1
+    exercises_dir.mkdir(parents=True, exist_ok=True)
+    code = 0
+    for name, nb in generated.items():
+        target = exercises_dir / name
+        if target.exists() and has_learner_answers(nbformat.read(target, as_version=4)):
+            print(f"kept {target}: it holds your answers. Move or rename it, then run again for a fresh copy.")
+            code = 1
+            continue
+        old = target.read_text(encoding="utf-8") if target.exists() else None
+        nbformat.write(nb, target)
+        state = "unchanged" if old == target.read_text(encoding="utf-8") else "wrote"
+        count = stub_count(nb)
+        print(f"{state} {target} ({count} exercise{'s' * (count != 1)})")
+    return code

@@ -63,8 +63,7 @@ def check_results(stem: str, executed) -> list:
         name = match.group(1) if match else f"check cell {index}"
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
-            first = (str(errors[0].get("evalue", "")).strip().splitlines() or [""])[0]
-            results.append(Result(stem, name, False, f"{errors[0].get('ename', 'Error')}: {first}"[:160]))
+            results.append(Result(stem, name, False, _reason(errors[0], name)))
         elif cell.get("execution_count") is None:
             results.append(Result(stem, name, False, "the check cell did not run"))
         else:
@@ -72,9 +71,23 @@ def check_results(stem: str, executed) -> list:
     return results
 
 
+def _reason(error: dict, name: str) -> str:
+    """A short reason from an error output: the check's hint, or the exception's type and message."""
+    text = (str(error.get("evalue", "")).strip().splitlines() or [""])[0]
+    if "not implemented yet" in text:
+        return "not implemented yet"
+    if error.get("ename") == "CheckFailed":
+        text = text[len(name):].lstrip(" :") if text.startswith(name) else text
+    else:
+        text = f"{error.get('ename', 'Error')}: {text}"
+    return text if len(text) <= 90 else text[:89] + "…"
+
+
 def report_lines(results) -> list:
     """The report: one line per exercise, the count, and the next exercise to do."""
-    lines = [f"{'✓' if r.passed else '✗'} {r.notebook}  {r.exercise}" + ("" if r.passed else f"  ({r.reason})")
+    nb_w = max((len(r.notebook) for r in results), default=0)
+    ex_w = max((len(r.exercise) for r in results), default=0)
+    lines = [f"{'✓' if r.passed else '✗'} {r.notebook:<{nb_w}}  {r.exercise:<{ex_w}}  {r.reason}".rstrip()
              for r in results]
     passed = sum(r.passed for r in results)
     lines.append(f"{passed}/{len(results)} exercises pass")

@@ -1,0 +1,39 @@
+"""The shipped weights: they load, and their test ELBO is the one recorded in their provenance."""
+import numpy as np
+import pytest
+
+from vae_course.losses import evaluate
+from vae_course.models import PRETRAINED_LATENT_DIMS, load_pretrained, pretrained_info
+from vae_course.preprocessing import load_binarized_mnist
+
+
+@pytest.fixture(scope="module")
+def x_test(mnist_dir):
+    return load_binarized_mnist(mnist_dir)[1][0]  # (10000, 28, 28, 1)
+
+
+@pytest.mark.parametrize("latent_dim", PRETRAINED_LATENT_DIMS)
+def test_shipped_model_reproduces_its_recorded_test_elbo(latent_dim, x_test):
+    info = pretrained_info(latent_dim)
+    model = load_pretrained(latent_dim)
+    assert model.latent_dim == latent_dim and info["config"]["preset"] == "course"
+    assert info["test_examples"] == len(x_test) == 10000
+    elbo = evaluate(model, x_test, seed=info["seed"])  # the estimator write_final_report used
+    assert elbo == pytest.approx(info["test_elbo"], abs=0.05)
+    assert info["iwae"] > info["test_elbo"]  # the importance-weighted bound is tighter
+
+
+def test_shipped_models_meet_the_course_targets():
+    assert pretrained_info(2)["test_elbo"] >= -150.0
+    assert pretrained_info(32)["test_elbo"] >= -80.0
+
+
+def test_unknown_pretrained_size_is_refused():
+    with pytest.raises(ValueError, match=r"no pretrained model for latent_dim=7; shipped: \(2, 32\)"):
+        load_pretrained(7)
+
+
+def test_pretrained_decoder_outputs_valid_logits():
+    model = load_pretrained(2)
+    x_mean = model.decode(np.zeros((1, 2), np.float32), apply_sigmoid=True).numpy()
+    assert x_mean.shape == (1, 28, 28, 1) and 0.0 <= x_mean.min() and x_mean.max() <= 1.0

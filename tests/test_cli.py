@@ -18,7 +18,7 @@ def run_cli(args, capsys):
 
 @pytest.mark.parametrize("args, phrase", [
     (["--epochs", "-1"], "--epochs: expected a positive integer"),
-    (["--epochs", "ten"], "--epochs: expected a positive integer, got 'ten'"),
+    (["--epochs", "ten"], "--epochs: expected a positive integer (>= 1), got 'ten'"),
     (["--latent-dim", "0"], "--latent-dim: expected a positive integer (>= 1), got 0"),
     (["--preset", "fastest"], "invalid choice: 'fastest'"),
     (["--seed", "-3"], "--seed: expected an integer >= 0"),

@@ -1,5 +1,4 @@
 """The checks of exercises 05-07 accept a right answer and reject typical wrong ones, each with its own hint."""
-import math
 
 import numpy as np
 import pytest

@@ -81,3 +81,10 @@ def test_python_dash_m_entry_point_shows_usage():
     result = subprocess.run([sys.executable, "-m", "vae_course", "train", "--epochs", "0"], capture_output=True,
                             text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 2 and "usage: vae-course" in result.stderr
+
+
+def test_preset_names_match_the_presets():
+    from vae_course.cli import PRESET_NAMES
+    from vae_course.training import PRESETS
+
+    assert sorted(PRESET_NAMES) == sorted(PRESETS)

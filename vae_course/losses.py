@@ -125,24 +125,20 @@ def evaluate(model, x, *, batch_size=1000, estimator="analytic", k=None, seed=0)
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
+    # Compiled per call, closing over this model: a module-level tf.function taking the model as an
+    # argument would key its trace cache on the object, and a new model could reuse a dead one's id.
     if k is None:
         eps = sample_eps((len(x), model.latent_dim), seed)  # (N, D): one row per example
+        batch_values = tf.function(lambda xb, eb: model_elbo(model, xb, eb, estimator), reduce_retracing=True)
+    else:
+        batch_values = tf.function(lambda xb, sb: iwae_bound(model, xb, k, sb), reduce_retracing=True)
     total = 0.0
     for i, start in enumerate(range(0, len(x), batch_size)):
         xb = tf.constant(x[start:start + batch_size])  # (B, 28, 28, 1)
         if k is None:
-            values = _elbo_batch(model, xb, eps[start:start + batch_size], estimator)
+            values = batch_values(xb, eps[start:start + batch_size])
         else:
-            values = _iwae_batch(model, xb, k, tf.constant([seed, i], tf.int64))
+            values = batch_values(xb, tf.constant([seed, i], tf.int64))
         total += float(tf.reduce_sum(values))  # a sum, so a smaller last batch gets its due weight
     return total / len(x)
 
-
-@tf.function(reduce_retracing=True)
-def _elbo_batch(model, x, eps, estimator):
-    return model_elbo(model, x, eps, estimator)
-
-
-@tf.function(reduce_retracing=True)
-def _iwae_batch(model, x, k, seed):
-    return iwae_bound(model, x, k, seed)

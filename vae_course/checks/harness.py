@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
-_LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3")
+_LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3",
+                    "__autograph_generated")
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 
@@ -111,6 +112,8 @@ def describe_error(err: Exception, name: str, args: dict) -> str:
     if "double" in lowered or "float64" in lowered:
         text += (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
                  "(Python numbers are fine; avoid np.float64 arrays).")
+    elif isinstance(err, TypeError) and "argument" in lowered:
+        text += f" {name} must take exactly these arguments, in this order: ({', '.join(args)})."
     elif isinstance(err, NameError):
         text += " A name is not defined: run the cells above this one first (imports included)."
     elif "incompatible shapes" in lowered or "shape" in lowered:

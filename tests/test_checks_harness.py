@@ -1,0 +1,116 @@
+"""The checks' common behaviour: stubs, exceptions, time limits, non-functions, in-place changes, display."""
+import signal
+import threading
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vae_course import checks
+from vae_course.checks import harness
+
+ALL_CHECKS = [checks.check_binarize, checks.check_log_normal_pdf, checks.check_std_from_logvar,
+              checks.check_reparameterize, checks.check_bernoulli_log_likelihood, checks.check_kl_standard_normal,
+              checks.check_elbo_single_sample, checks.check_train_step]
+
+
+def stub(*args):
+    raise NotImplementedError("Exercise 01.1 binarize: replace this line with your code")
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
+def test_every_check_says_not_implemented_for_the_stub(check):
+    with pytest.raises(AssertionError, match="is not implemented yet: replace the stub line") as info:
+        check(stub)
+    assert isinstance(info.value, checks.CheckFailed)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
+def test_every_check_refuses_something_that_is_not_a_function(check):
+    with pytest.raises(AssertionError, match="should be a function"):
+        check(None)
+
+
+def test_an_exception_in_the_learners_code_becomes_a_hint_with_its_line():
+    def log_normal_pdf(sample, mean, logvar):
+        scale = 1 / 0
+        return scale
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_log_normal_pdf(log_normal_pdf)
+    message = str(info.value)
+    assert "log_normal_pdf raised ZeroDivisionError: division by zero" in message
+    assert "(your code, line" in message and "scale = 1 / 0" in message
+    assert "called with sample shape (" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # no learner traceback chained
+
+
+def test_float64_mixing_and_undefined_names_get_their_own_advice():
+    double = lambda logvar: tf.exp(0.5 * logvar) + tf.constant(np.zeros(logvar.shape))
+    with pytest.raises(AssertionError, match="mixing float64"):
+        checks.check_std_from_logvar(double)
+    with pytest.raises(AssertionError, match="run the cells above"):
+        checks.check_std_from_logvar(lambda logvar: undefined_helper(logvar))  # noqa: F821
+
+
+def test_a_function_that_never_returns_is_stopped(monkeypatch):
+    monkeypatch.setattr(harness, "TIME_LIMIT_S", 0.3)
+
+    def binarize(images):
+        while True:
+            pass
+
+    before = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(AssertionError, match=r"did not return within 0.3 s"):
+        checks.check_binarize(binarize)
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_function_that_catches_every_exception_is_still_stopped(monkeypatch):
+    monkeypatch.setattr(harness, "TIME_LIMIT_S", 0.3)
+
+    def std_from_logvar(logvar):
+        while True:
+            try:
+                pass
+            except Exception:
+                pass
+
+    with pytest.raises(AssertionError, match="did not return within"):
+        checks.check_std_from_logvar(std_from_logvar)
+
+
+def test_off_the_main_thread_checks_run_without_a_time_limit():
+    outcome = []
+
+    def run():
+        try:
+            checks.check_std_from_logvar(lambda logvar: tf.exp(0.5 * logvar))
+            outcome.append("passed")
+        except BaseException as err:  # noqa: BLE001
+            outcome.append(repr(err))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    assert outcome == ["passed"]
+
+
+def test_jupyter_shows_the_hint_alone_without_the_checkers_traceback():
+    error = checks.CheckFailed("binarize: first line\nsecond line")
+    lines = error._render_traceback_()  # IPython's hook for custom tracebacks
+    assert len(lines) == 2 and "✗ binarize: first line" in lines[0] and "second line" in lines[1]
+
+
+def test_call_passes_copies_and_returns_the_result():
+    images = np.arange(6, dtype=np.uint8).reshape(1, 2, 3)
+    seen = []
+    result = harness.call(lambda a: seen.append(a) or 7, "f", {"images": images})
+    assert result == 7 and seen[0] is not images and np.array_equal(seen[0], images)
+
+
+def test_a_wrong_signature_gets_the_expected_arguments():
+    with pytest.raises(AssertionError, match=r"must take exactly these arguments, in this order: \(sample, mean, logvar\)"):
+        checks.check_log_normal_pdf(lambda sample, mean: sample)

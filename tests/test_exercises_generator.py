@@ -1,0 +1,161 @@
+"""The solutions -> exercises generator: stubs, tags, outputs, errors, and the committed exercises are current."""
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from vae_course.exercises import generate_exercise, generate_main, solution_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+
+
+def solution(*cells, lesson="06"):
+    nb = new_notebook(cells=list(cells), metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}, "vae_course": {"lesson": lesson}})
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    return nb
+
+
+ANSWER_1 = '''def kl(mean, logvar):
+    """Doc."""
+    x = 1
+    ### BEGIN SOLUTION
+    y = x + 1
+    return y
+    ### END SOLUTION'''
+ANSWER_2 = '''class Helper:
+    def method(self):
+        ### BEGIN SOLUTION
+        return 2
+        ### END SOLUTION'''
+
+
+def small_solution():
+    executed = new_code_cell(ANSWER_1, metadata={"tags": ["exercise"], "execution": {"iopub.status.busy": "t"}},
+                             execution_count=3, outputs=[new_output("stream", name="stdout", text="hi\n")])
+    check = new_code_cell("check_kl(kl)", metadata={"tags": ["check"]}, execution_count=4,
+                          outputs=[new_output("stream", name="stdout", text="✓ kl\n")])
+    return solution(new_markdown_cell("# Title"), new_code_cell("import math"), executed, check,
+                    new_code_cell(ANSWER_2, metadata={"tags": ["exercise"]}))
+
+
+def test_blocks_become_numbered_stubs_with_the_block_indentation():
+    ex = generate_exercise(small_solution())
+    assert ex.cells[2].source == ('def kl(mean, logvar):\n    """Doc."""\n    x = 1\n'
+                                  '    raise NotImplementedError("Exercise 06.1 kl: replace this line with your code")')
+    assert ex.cells[4].source == ('class Helper:\n    def method(self):\n        raise NotImplementedError('
+                                  '"Exercise 06.2 method: replace this line with your code")')
+
+
+def test_outputs_cleared_code_cells_tagged_check_cells_locked_markdown_kept():
+    ex = generate_exercise(small_solution())
+    codes = [c for c in ex.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in codes)
+    assert all("nbval-ignore-output" in c.metadata["tags"] for c in codes)
+    assert all("execution" not in c.metadata for c in codes)
+    assert ex.cells[2].metadata["tags"] == ["exercise", "nbval-ignore-output"]
+    assert ex.cells[3].metadata["editable"] is False and ex.cells[3].metadata["deletable"] is False
+    assert ex.cells[0] == small_solution().cells[0]
+    assert [c.id for c in ex.cells] == [f"c{i}" for i in range(5)]
+
+
+def test_generation_is_pure_and_idempotent():
+    sol = small_solution()
+    before = nbformat.writes(sol)
+    once = generate_exercise(sol)
+    assert nbformat.writes(sol) == before
+    assert "BEGIN SOLUTION" not in nbformat.writes(once) and "y = x + 1" not in nbformat.writes(once)
+    with pytest.raises(ValueError, match="no '### BEGIN SOLUTION'"):
+        generate_exercise(once)  # an exercise has no answers left to hide
+
+
+@pytest.mark.parametrize("source,message", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "has no matching '### END SOLUTION'"),
+    ("def f():\n    return 1\n    ### END SOLUTION\n", "without a '### BEGIN SOLUTION' above it"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION", "has no matching"),
+    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "not inside a function"),
+    ("def f():\n    return 1", "no '### BEGIN SOLUTION'"),
+])
+def test_malformed_solutions_are_refused_with_the_cell_and_line(source, message):
+    with pytest.raises(ValueError, match=message):
+        generate_exercise(solution(new_code_cell(source)))
+
+
+def test_missing_lesson_number_is_refused():
+    nb = small_solution()
+    del nb.metadata["vae_course"]
+    with pytest.raises(ValueError, match="vae_course.lesson"):
+        generate_exercise(nb)
+
+
+def test_generate_main_writes_reports_and_keeps_a_learners_answers(tmp_path, capsys):
+    sols, exs = tmp_path / "solutions", tmp_path / "exercises"
+    sols.mkdir()
+    nbformat.write(small_solution(), sols / "06_elbo.ipynb")
+    assert generate_main(sols, exs) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {exs / '06_elbo.ipynb'} (2 exercises)"
+    assert generate_main(sols, exs) == 0
+    assert capsys.readouterr().out.startswith("unchanged")
+    answered = nbformat.read(exs / "06_elbo.ipynb", as_version=4)
+    answered.cells[2].source = answered.cells[2].source.replace('raise NotImplementedError("Exercise 06.1 kl: '
+                                                                'replace this line with your code")', "return 2")
+    nbformat.write(answered, exs / "06_elbo.ipynb")
+    before = (exs / "06_elbo.ipynb").read_text()
+    assert generate_main(sols, exs) == 1
+    assert "it holds your answers" in capsys.readouterr().out
+    assert (exs / "06_elbo.ipynb").read_text() == before
+
+
+def test_generate_main_writes_nothing_when_a_solution_is_malformed(tmp_path, capsys):
+    sols, exs = tmp_path / "solutions", tmp_path / "exercises"
+    sols.mkdir()
+    nbformat.write(small_solution(), sols / "01_good.ipynb")
+    nbformat.write(solution(new_code_cell("def f():\n    ### BEGIN SOLUTION\n")), sols / "02_bad.ipynb")
+    assert generate_main(sols, exs) == 1
+    err = capsys.readouterr().err
+    assert "02_bad.ipynb" in err and "cell 0" in err and "Nothing was written" in err
+    assert not exs.exists()
+    assert generate_main(tmp_path / "missing", exs) == 1
+    assert "no solution notebooks" in capsys.readouterr().err
+
+
+# --- the committed notebooks ----------------------------------------------------------------------------------
+
+def _essence(nb):
+    cells = [(c.cell_type, c.get("id"), c.source, dict(c.metadata)) for c in nb.cells]
+    return cells, {k: v for k, v in nb.metadata.items() if k not in ("language_info", "widgets")}
+
+
+def test_every_solution_has_its_exercise_and_no_exercise_lacks_a_solution():
+    names = [p.name for p in solution_paths(SOLUTIONS)]
+    assert names == [f"{t}.ipynb" for t in ("01_binarization", "02_diagonal_gaussians", "03_log_variance",
+                                            "04_reparameterization", "05_decoder_as_distribution", "06_elbo",
+                                            "07_training_the_cvae")]
+    assert sorted(p.name for p in EXERCISES.glob("*.ipynb")) == names
+
+
+@pytest.mark.parametrize("path", solution_paths(SOLUTIONS), ids=lambda p: p.stem)
+def test_committed_exercise_is_what_the_generator_makes(path):
+    generated = generate_exercise(nbformat.read(path, as_version=4))
+    committed = nbformat.read(EXERCISES / path.name, as_version=4)
+    assert _essence(committed) == _essence(generated), (
+        f"exercises/{path.name} is out of date: run `make exercises` (vae-course make-exercises solutions/ exercises/)")
+    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", solution_paths(SOLUTIONS), ids=lambda p: p.stem)
+def test_solution_notebook_layout(path):
+    """Narrative with a link to the lesson and an equation, exercise and check cells, answers in plain TF/NumPy."""
+    nb = nbformat.read(path, as_version=4)
+    intro = nb.cells[0].source
+    assert f"../lessons/{path.name}" in intro and "$$" in intro
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]
+    assert exercises and len(checks) == sum(c.source.count("### BEGIN SOLUTION") for c in exercises)
+    for check in checks:
+        assert check.source.startswith("from vae_course.checks import check_")
+    for cell in exercises:
+        answer = cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        assert "import" not in answer and "vae_course" not in answer, "answers are written out, not imported"

@@ -10,7 +10,7 @@ the decoder morphs one into the other. Two paths:
   segment cuts through a region the prior almost never samples; the spherical path does not.
 
 Both return the points for t = 0, 1/(n−1), ..., 1 as a float32 tensor (n, D), ready for
-``model.decode``.
+``model.decode``. They compute in NumPy (float64), so call them eagerly, not inside a ``tf.function``.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ PARALLEL_TOL = 1e-6  # |sin Ω| below this: the two directions are treated as pa
 
 
 def _endpoints(z_start, z_end):
-    """Validated endpoints as float64 numpy vectors (D,), and the number of points checked by the caller."""
+    """The validated endpoints as float64 numpy vectors (D,), for accurate arithmetic."""
     expected = "(D,), e.g. mean[i] for one row of the encoder's (B, D) output"
     named = {"z_start": as_float32(z_start, "z_start", expected), "z_end": as_float32(z_end, "z_end", expected)}
     for name, t in named.items():

@@ -37,7 +37,9 @@ def elbo_single_sample(x, mean, logvar, z, x_logits):
 def elbo_analytic(x, mean, logvar, x_logits):
     """ELBO with the KL term in closed form: log p(x|z) − KL(q(z|x) ‖ N(0, I)).
 
-    Same expectation as :func:`elbo_single_sample`, lower variance (only log p(x|z) is sampled).
+    Same expectation as :func:`elbo_single_sample`; only log p(x|z) is sampled. Not necessarily a
+    lower-variance *value*: with a good encoder the Monte Carlo KL noise cancels part of the
+    reconstruction noise (lesson 06). Its *gradient* is much less noisy early in training (lesson 07).
 
     Returns:
         (B,).

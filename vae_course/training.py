@@ -23,7 +23,7 @@ class TrainConfig:
     batch_size: int = 128  # images per gradient step
     learning_rate: float = 3e-3  # Adam's (peak) learning rate, 30x the tutorial's
     lr_schedule: str = "cosine"  # "constant", or "cosine": decay to 0 over all steps
-    estimator: str = "analytic"  # "analytic" KL (low variance) or "mc" single-sample ELBO (tutorial)
+    estimator: str = "analytic"  # "analytic" KL (less noisy gradients early on) or "mc" single-sample ELBO (tutorial)
     seed: int = 0  # seeds weights, batch order and eps: same seed, same run
     train_examples: int = 60000  # first N training images (smaller for smoke runs and tests)
     test_examples: int = 10000  # first N test images for the per-epoch test ELBO

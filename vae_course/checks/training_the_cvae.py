@@ -5,7 +5,7 @@ the prior (then a forgotten KL, prior or entropy term changes the loss by severa
 compares the learner's returned loss, averaged over a few calls from the same start, with the
 expected negative mean ELBO, E[−mean_B (log p(x|z) + log p(z) − log q(z|x))], estimated with many
 noise draws. The tolerance comes from the spread of the single-sample estimate. The loss is the
-**mean** over the batch (a sum would make the step size depend on the batch size).
+**mean** over the batch (so that the loss reads as nats per image at any batch size).
 """
 from __future__ import annotations
 
@@ -116,8 +116,8 @@ def _judge_loss(losses, ref):
         return
     candidates = (
         (-e, "Your loss is the ELBO itself; the loss to minimize is the negative ELBO."),
-        (BATCH * e, "Your loss is the sum over the batch; this course uses the mean over the batch (so the step size "
-                    "does not depend on the batch size): −mean ELBO."),
+        (BATCH * e, "Your loss is the sum over the batch; this course uses the mean over the batch (so the loss "
+                    "reads as nats per image at any batch size): −mean ELBO."),
         (e + lpz + h, "The KL term is missing: your loss only has the reconstruction term −log p(x|z). Add the KL "
                       "(or log p(z) − log q(z|x))."),
         (e + lpz, "The prior term log p(z) is missing from your ELBO."),

@@ -22,6 +22,9 @@ def run_cli(args, capsys):
     (["--latent-dim", "0"], "--latent-dim: expected a positive integer (>= 1), got 0"),
     (["--preset", "fastest"], "invalid choice: 'fastest'"),
     (["--seed", "-3"], "--seed: expected an integer >= 0"),
+    (["--learning-rate", "0"], "--learning-rate: expected a positive finite number"),
+    (["--learning-rate", "fast"], "--learning-rate: expected a positive number, got 'fast'"),
+    (["--batch-size", "0"], "--batch-size: expected a positive integer"),
     (["--train-examples", "70000"], "train_examples must be in 1..60000"),
 ])
 def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):

@@ -29,6 +29,16 @@ def _int_at_least(minimum: int):
 _positive_int, _nonnegative_int = _int_at_least(1), _int_at_least(0)
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
 def writable_folder_problem(path: Path) -> str | None:
     """Why ``path`` cannot be used (created and written) as a folder, or None if it can."""
     if path.exists() and not path.is_dir():
@@ -58,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="'course' (fast, the default) or 'tutorial' (the TF tutorial's settings)")
     train.add_argument("--epochs", type=_positive_int, help="passes over the training set (preset's default)")
     train.add_argument("--latent-dim", type=_positive_int, help="size of z (preset's default: 2)")
+    train.add_argument("--batch-size", type=_positive_int, help="images per gradient step (preset's default)")
+    train.add_argument("--learning-rate", type=_positive_float, help="Adam's peak learning rate (preset's default)")
     train.add_argument("--seed", type=_nonnegative_int, help="seed for weights, batches and noise (default 0)")
     train.add_argument("--train-examples", type=_positive_int, help="use only the first N training images")
     train.add_argument("--iwae-k", type=_nonnegative_int, help="importance samples for the final log p(x) (0: skip)")

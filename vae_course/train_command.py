@@ -12,18 +12,20 @@ def _config_from_args(args, parser):
     from vae_course.training import TrainConfig, preset
 
     if args.resume is not None:
-        given = [f"--{k.replace('_', '-')}" for k in ("epochs", "latent_dim", "seed", "train_examples", "iwae_k")
-                 if getattr(args, k) is not None]
-        if given or args.out is not None:
-            parser.error(f"--resume continues a run with its saved settings; drop {', '.join(given + ['--out'] if args.out else given)}.")
+        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "seed", "train_examples", "iwae_k")
+        given = [f"--{k.replace('_', '-')}" for k in settings if getattr(args, k) is not None]
+        given += ["--out"] if args.out is not None else []
+        if given:
+            parser.error(f"--resume continues a run with its saved settings; drop {', '.join(given)}.")
         try:
             meta = read_checkpoint_meta(args.resume)
         except (FileNotFoundError, ValueError) as err:
             parser.error(str(err))
         return TrainConfig(**meta["config"]), args.resume
     try:
-        config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, seed=args.seed,
-                        train_examples=args.train_examples, iwae_k=args.iwae_k)
+        config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, batch_size=args.batch_size,
+                        learning_rate=args.learning_rate, seed=args.seed, train_examples=args.train_examples,
+                        iwae_k=args.iwae_k)
     except ValueError as err:
         parser.error(str(err))
     return config, args.out or Path("runs") / f"{config.preset}-latent{config.latent_dim}"

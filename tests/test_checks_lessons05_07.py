@@ -4,26 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from check_assertions import assert_accepted, assert_rejected
+
 from vae_course import checks
 from vae_course.distributions import bernoulli_log_likelihood as bll, log_normal_pdf as lnp
 
 AXES = [1, 2, 3]
-
-
-def assert_rejected(check, fn, phrase):
-    """``check(fn)`` raises an AssertionError naming ``phrase``, with no exception chained to it."""
-    with pytest.raises(AssertionError) as info:
-        check(fn)
-    assert phrase in str(info.value), f"expected a hint containing {phrase!r}, got: {info.value}"
-    error = info.value
-    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
-
-
-def assert_accepted(check, fn, name, capsys):
-    assert check(fn) is None
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"✓ {name}: "), lines
-
 
 # --- 05 bernoulli_log_likelihood --------------------------------------------------------------------------------
 

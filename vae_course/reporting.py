@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import platform
 import sys
 from dataclasses import asdict
@@ -78,7 +79,7 @@ def versions() -> dict:
 
     return {"python": platform.python_version(), "tensorflow": tf.__version__, "tensorflow_probability": tfp.__version__,
             "keras": keras.__version__, "numpy": np.__version__, "machine": platform.machine(),
-            "cpu_threads": tf.config.threading.get_intra_op_parallelism_threads() or __import__("os").cpu_count()}
+            "cpu_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()}
 
 
 def write_final_report(out_dir, model, config, metrics, x_test, y_test, argv=None) -> dict:

@@ -25,6 +25,7 @@ def run_cli(args, capsys):
     (["--learning-rate", "0"], "--learning-rate: expected a positive finite number"),
     (["--learning-rate", "fast"], "--learning-rate: expected a positive number, got 'fast'"),
     (["--batch-size", "0"], "--batch-size: expected a positive integer"),
+    (["--ema-momentum", "1"], "--ema-momentum: expected a number in [0, 1)"),
     (["--train-examples", "70000"], "train_examples must be in 1..60000"),
 ])
 def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):

@@ -10,7 +10,7 @@ import tensorflow as tf
 from vae_course import runs
 from vae_course.progressbar import ProgressBar, format_seconds
 from vae_course.trainer import TrainingDiverged, TrainingInterrupted, build, fit
-from vae_course.training import PRESETS, TrainConfig, batch_order, preset
+from vae_course.training import PRESETS, TrainConfig, averaged_weights, batch_order, make_train_step, preset
 
 TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learning_rate=1e-3,
                    train_examples=128, test_examples=64, iwae_k=0, seed=3)
@@ -33,16 +33,64 @@ def test_tutorial_preset_is_the_tf_tutorial():
     t = PRESETS["tutorial"]
     assert (t.latent_dim, t.batch_size, t.learning_rate, t.epochs, t.estimator, t.lr_schedule) == (
         2, 32, 1e-4, 10, "mc", "constant")
+    assert t.ema_momentum == 0  # the tutorial evaluates its own weights
     assert PRESETS["course"].estimator == "analytic"
 
 
 @pytest.mark.parametrize("changes, phrase", [
     ({"epochs": 0}, "epochs must be >= 1"), ({"latent_dim": 0}, "latent_dim must be >= 1"),
     ({"learning_rate": -1.0}, "learning_rate must be > 0"), ({"estimator": "exact"}, "estimator must be one of"),
-    ({"lr_schedule": "step"}, "lr_schedule must be"), ({"train_examples": 0}, "train_examples must be in")])
+    ({"lr_schedule": "step"}, "lr_schedule must be"), ({"train_examples": 0}, "train_examples must be in"),
+    ({"ema_momentum": 1.0}, r"ema_momentum must be in \[0, 1\)"), ({"ema_momentum": -0.1}, "ema_momentum must be")])
 def test_config_rejects_bad_values(changes, phrase):
     with pytest.raises(ValueError, match=phrase):
         TINY.replace(**changes)
+
+
+def test_configs_recorded_before_weight_averaging_load_without_it():
+    old = {k: v for k, v in TINY.replace(ema_momentum=0.5).__dict__.items() if k != "ema_momentum"}
+    assert TrainConfig.from_dict(old) == TINY.replace(ema_momentum=0.0)
+    assert TrainConfig.from_dict(TINY.__dict__) == TINY
+
+
+def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
+    """Reference: a_1 = w_1, a_t = m a_(t-1) + (1 - m) w_t, in numpy, over the weights after each step."""
+    m, history = 0.7, []
+    config = TINY.replace(ema_momentum=m)
+
+    def record(step, model, optimizer):
+        def wrapped(x):
+            loss = step(x)
+            history.append([w.numpy().astype(np.float64) for w in model.trainable_variables])
+            return loss
+        return wrapped
+
+    model, _ = fit(config, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=record)
+    assert len(history) == config.epochs * STEPS
+    average = history[0]
+    for ws in history[1:]:
+        average = [m * a + (1 - m) * w for a, w in zip(average, ws)]
+    for got, want in zip(model.trainable_variables, average, strict=True):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+    assert max(np.abs(a - w).max() for a, w in zip(average, history[-1])) > 1e-4  # not just the last weights
+
+
+def test_averaged_weights_swaps_in_and_back(tiny_data):
+    model, optimizer = build(TINY)
+    step = make_train_step(model, optimizer, "analytic", seed=0)
+    for i in range(3):
+        step(tf.constant(tiny_data[0][32 * i:32 * (i + 1)]))
+    own = [w.numpy() for w in model.trainable_variables]
+    with averaged_weights(model, optimizer):
+        inside = [w.numpy() for w in model.trainable_variables]
+    for w, o in zip(model.trainable_variables, own, strict=True):
+        np.testing.assert_array_equal(w.numpy(), o)  # back to its own weights
+    assert any(not np.array_equal(o, i) for o, i in zip(own, inside))
+    plain, plain_opt = build(TINY.replace(ema_momentum=0.0))
+    before = [w.numpy() for w in plain.trainable_variables]
+    with averaged_weights(plain, plain_opt):
+        for w, b in zip(plain.trainable_variables, before):
+            np.testing.assert_array_equal(w.numpy(), b)
 
 
 def test_preset_overrides_and_unknown_name():
@@ -68,7 +116,7 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
     reference, ref_metrics = fit(TINY, tmp_path / "a", tiny_data, stream=io.StringIO())
 
     def interrupt_at(step_to_fail):
-        def wrap(step, model):
+        def wrap(step, model, optimizer):
             calls = {"n": 0}
 
             def wrapped(x):
@@ -91,7 +139,7 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
     calls = {"n": 0}
 
-    def wrap(step, model):
+    def wrap(step, model, optimizer):
         def wrapped(x):
             calls["n"] += 1
             loss = step(x)
@@ -106,7 +154,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
 
 
 def test_invalid_argument_inside_the_step_counts_as_divergence(tmp_path, tiny_data):
-    def wrap(step, model):
+    def wrap(step, model, optimizer):
         def wrapped(x):
             raise tf.errors.InvalidArgumentError(None, None, "x_logits holds NaN or infinite values")
         return wrapped

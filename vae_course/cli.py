@@ -39,6 +39,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _momentum(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 turns averaging off), got {text}")
+    return value
+
+
 def writable_folder_problem(path: Path) -> str | None:
     """Why ``path`` cannot be used (created and written) as a folder, or None if it can."""
     if path.exists() and not path.is_dir():
@@ -70,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=_positive_int, help="size of z (preset's default: 2)")
     train.add_argument("--batch-size", type=_positive_int, help="images per gradient step (preset's default)")
     train.add_argument("--learning-rate", type=_positive_float, help="Adam's peak learning rate (preset's default)")
+    train.add_argument("--ema-momentum", type=_momentum, metavar="M",
+                       help="moving average of the weights, 0 to turn it off (preset's default)")
     train.add_argument("--seed", type=_nonnegative_int, help="seed for weights, batches and noise (default 0)")
     train.add_argument("--train-examples", type=_positive_int, help="use only the first N training images")
     train.add_argument("--iwae-k", type=_nonnegative_int, help="importance samples for the final log p(x) (0: skip)")

@@ -12,7 +12,7 @@ def _config_from_args(args, parser):
     from vae_course.training import TrainConfig, preset
 
     if args.resume is not None:
-        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "seed", "train_examples", "iwae_k")
+        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "ema_momentum", "seed", "train_examples", "iwae_k")
         given = [f"--{k.replace('_', '-')}" for k in settings if getattr(args, k) is not None]
         given += ["--out"] if args.out is not None else []
         if given:
@@ -21,10 +21,10 @@ def _config_from_args(args, parser):
             meta = read_checkpoint_meta(args.resume)
         except (FileNotFoundError, ValueError) as err:
             parser.error(str(err))
-        return TrainConfig(**meta["config"]), args.resume
+        return TrainConfig.from_dict(meta["config"]), args.resume
     try:
         config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, batch_size=args.batch_size,
-                        learning_rate=args.learning_rate, seed=args.seed, train_examples=args.train_examples,
+                        learning_rate=args.learning_rate, ema_momentum=args.ema_momentum, seed=args.seed, train_examples=args.train_examples,
                         iwae_k=args.iwae_k)
     except ValueError as err:
         parser.error(str(err))
@@ -54,7 +54,8 @@ def run_train(args, parser) -> int:
         print(f"vae-course train: {err}", file=sys.stderr)
         return EXIT_FAILED
     print(f"training preset '{config.preset}' (latent {config.latent_dim}, {config.epochs} epochs, batch "
-          f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}, {config.estimator} ELBO) -> {out}")
+          f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}, {config.estimator} ELBO"
+          f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {out}")
     snapshots = EpochSnapshots(out, config)
     try:
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,

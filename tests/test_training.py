@@ -203,7 +203,10 @@ def test_progress_bar_reports_rate_and_eta():
     now = {"t": 0.0}
     out = io.StringIO()
     bar = ProgressBar(10, 100, prefix="epoch 1/2", stream=out, clock=lambda: now["t"])
-    now["t"] = 2.0
-    bar.update(150.0, steps=5)  # 500 images in 2 s, 5 steps left at 0.4 s each
-    assert "5/10 loss 150.00 250 img/s ETA 0:02" in out.getvalue()
+    now["t"] = 30.0  # the first step traces: slow, and left out of the rate
+    bar.update(160.0)
+    assert "1/10 loss 160.00 ? img/s ETA ?" in out.getvalue()
+    now["t"] = 32.0
+    bar.update(150.0, steps=4)  # 400 images in 2 s, 5 steps left at 0.5 s each
+    assert "5/10 loss 150.00 200 img/s ETA 0:02" in out.getvalue()
     assert format_seconds(3723) == "1:02:03" and format_seconds(75.2) == "1:15"

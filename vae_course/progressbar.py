@@ -30,22 +30,28 @@ class ProgressBar:
         self.clock = clock
         self.start_step = self.step = start
         self.t0 = clock()
+        self._first = None  # (clock, step) after the first update: the first call of a step includes tracing
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
         self._last_decile = -1
 
     def line(self, loss: float) -> str:
-        done = self.step - self.start_step
-        elapsed = max(self.clock() - self.t0, 1e-9)
-        rate = done * self.images_per_step / elapsed
-        eta = (self.total - self.step) * elapsed / done if done else float("nan")
+        """Images/s and time left count the updates after the first one, whose step may have been
+        traced (compiled) first and so says little about the speed of the others."""
+        t_first, step_first = self._first if self._first is not None else (self.t0, self.step)
+        done = self.step - step_first
+        elapsed = max(self.clock() - t_first, 1e-9)
         filled = int(self.width * self.step / self.total)
         bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
-        eta_text = format_seconds(eta) if done else "?"
-        return (f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total} loss {loss:.2f} "
-                f"{rate:,.0f} img/s ETA {eta_text}")
+        speed = "? img/s ETA ?"
+        if done:
+            rate = done * self.images_per_step / elapsed
+            speed = f"{rate:,.0f} img/s ETA {format_seconds((self.total - self.step) * elapsed / done)}"
+        return f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total} loss {loss:.2f} {speed}"
 
     def update(self, loss: float, steps: int = 1) -> None:
         self.step += steps
+        if self._first is None:
+            self._first = (self.clock(), self.step)
         if self.interactive:
             self.stream.write("\r" + self.line(loss))
         else:

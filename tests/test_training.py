@@ -77,6 +77,10 @@ def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
 
 def test_averaged_weights_swaps_in_and_back(tiny_data):
     model, optimizer = build(TINY)
+    initial = [w.numpy() for w in model.trainable_variables]
+    with averaged_weights(model, optimizer):  # no step yet: no average to use
+        for w, i in zip(model.trainable_variables, initial):
+            np.testing.assert_array_equal(w.numpy(), i)
     step = make_train_step(model, optimizer, "analytic", seed=0)
     for i in range(3):
         step(tf.constant(tiny_data[0][32 * i:32 * (i + 1)]))

@@ -112,8 +112,9 @@ def averaged_weights(model, optimizer):
     afterwards, its own weights again. Without weight averaging it changes nothing.
 
     Evaluations, sample grids and the saved weights use the averages; training steps never do.
+    Before the first step there is no average yet, and the model keeps its own weights.
     """
-    if not optimizer.use_ema:
+    if not optimizer.use_ema or int(optimizer.iterations) == 0:
         yield model
         return
     own = [w.numpy() for w in model.trainable_variables]

@@ -20,7 +20,7 @@ import time
 from vae_course.losses import evaluate
 from vae_course.preprocessing import load_binarized_mnist
 from vae_course.trainer import fit
-from vae_course.training import averaged_weights, preset
+from vae_course.training import averaged, preset
 
 
 class TimedSteps:
@@ -30,7 +30,7 @@ class TimedSteps:
         self.x_test, self.eval_every, self.target, self.seed = x_test, eval_every, target, seed
         self.seconds, self.images, self.steps, self.reached_at, self.curve = 0.0, 0, 0, None, []
 
-    def __call__(self, step, model, optimizer):
+    def __call__(self, step, model, average):
         def timed(x):
             t0 = time.perf_counter()
             loss = step(x)
@@ -39,7 +39,7 @@ class TimedSteps:
             self.images += int(x.shape[0])
             self.steps += 1
             if self.eval_every and self.reached_at is None and self.steps % self.eval_every == 0:
-                with averaged_weights(model, optimizer):  # what fit evaluates and returns
+                with averaged(average):  # what fit evaluates and returns
                     elbo = evaluate(model, self.x_test, seed=self.seed)
                 self.curve.append((self.seconds, elbo))
                 if self.target is not None and elbo >= self.target:

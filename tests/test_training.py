@@ -10,7 +10,7 @@ import tensorflow as tf
 from vae_course import runs
 from vae_course.progressbar import ProgressBar, format_seconds
 from vae_course.trainer import TrainingDiverged, TrainingInterrupted, build, fit
-from vae_course.training import PRESETS, TrainConfig, averaged_weights, batch_order, make_train_step, preset
+from vae_course.training import PRESETS, TrainConfig, batch_order, make_weight_average, preset
 
 TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learning_rate=1e-3,
                    train_examples=128, test_examples=64, iwae_k=0, seed=3)
@@ -54,11 +54,13 @@ def test_configs_recorded_before_weight_averaging_load_without_it():
 
 
 def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
-    """Reference: a_1 = w_1, a_t = m a_(t-1) + (1 - m) w_t, in numpy, over the weights after each step."""
+    """Reference, in numpy over the weights after each step: a_0 = w_0 (the seeded initial weights),
+    a_t = m_t a_(t-1) + (1 - m_t) w_t with m_t = min(m, (1 + t) / (10 + t))."""
     m, history = 0.7, []
     config = TINY.replace(ema_momentum=m)
+    initial = [w.numpy().astype(np.float64) for w in build(config)[0].trainable_variables]
 
-    def record(step, model, optimizer):
+    def record(step, model, average):
         def wrapped(x):
             loss = step(x)
             history.append([w.numpy().astype(np.float64) for w in model.trainable_variables])
@@ -67,34 +69,30 @@ def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
 
     model, _ = fit(config, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=record)
     assert len(history) == config.epochs * STEPS
-    average = history[0]
-    for ws in history[1:]:
-        average = [m * a + (1 - m) * w for a, w in zip(average, ws)]
-    for got, want in zip(model.trainable_variables, average, strict=True):
+    reference = initial
+    for t, ws in enumerate(history, start=1):
+        m_t = min(m, (1 + t) / (10 + t))
+        reference = [m_t * a + (1 - m_t) * w for a, w in zip(reference, ws)]
+    for got, want in zip(model.trainable_variables, reference, strict=True):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
-    assert max(np.abs(a - w).max() for a, w in zip(average, history[-1])) > 1e-4  # not just the last weights
+    assert max(np.abs(a - w).max() for a, w in zip(reference, history[-1])) > 1e-4  # not just the last weights
 
 
-def test_averaged_weights_swaps_in_and_back(tiny_data):
-    model, optimizer = build(TINY)
-    initial = [w.numpy() for w in model.trainable_variables]
-    with averaged_weights(model, optimizer):  # no step yet: no average to use
-        for w, i in zip(model.trainable_variables, initial):
-            np.testing.assert_array_equal(w.numpy(), i)
-    step = make_train_step(model, optimizer, "analytic", seed=0)
-    for i in range(3):
-        step(tf.constant(tiny_data[0][32 * i:32 * (i + 1)]))
-    own = [w.numpy() for w in model.trainable_variables]
-    with averaged_weights(model, optimizer):
-        inside = [w.numpy() for w in model.trainable_variables]
-    for w, o in zip(model.trainable_variables, own, strict=True):
-        np.testing.assert_array_equal(w.numpy(), o)  # back to its own weights
-    assert any(not np.array_equal(o, i) for o, i in zip(own, inside))
-    plain, plain_opt = build(TINY.replace(ema_momentum=0.0))
-    before = [w.numpy() for w in plain.trainable_variables]
-    with averaged_weights(plain, plain_opt):
-        for w, b in zip(plain.trainable_variables, before):
-            np.testing.assert_array_equal(w.numpy(), b)
+def test_without_averaging_fit_returns_the_last_weights(tmp_path, tiny_data):
+    last = []
+
+    def record(step, model, average):
+        assert average is None
+
+        def wrapped(x):
+            loss = step(x)
+            last[:] = [w.numpy() for w in model.trainable_variables]
+            return loss
+        return wrapped
+
+    model, _ = fit(TINY.replace(ema_momentum=0.0), tmp_path, tiny_data, stream=io.StringIO(), wrap_step=record)
+    for got, want in zip(model.trainable_variables, last, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want)
 
 
 def test_preset_overrides_and_unknown_name():
@@ -120,7 +118,7 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
     reference, ref_metrics = fit(TINY, tmp_path / "a", tiny_data, stream=io.StringIO())
 
     def interrupt_at(step_to_fail):
-        def wrap(step, model, optimizer):
+        def wrap(step, model, average):
             calls = {"n": 0}
 
             def wrapped(x):
@@ -143,7 +141,7 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
     calls = {"n": 0}
 
-    def wrap(step, model, optimizer):
+    def wrap(step, model, average):
         def wrapped(x):
             calls["n"] += 1
             loss = step(x)
@@ -153,12 +151,15 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
     with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 2, step 2.*last good checkpoint"):
         fit(TINY, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=wrap)
     model, optimizer = build(TINY)
-    meta = runs.load_checkpoint(tmp_path, model, optimizer)
-    assert len(meta["metrics"]) == 1 and int(optimizer.iterations) == STEPS
+    average = make_weight_average(TINY, model)
+    meta = runs.load_checkpoint(tmp_path, model, optimizer, average)
+    assert len(meta["metrics"]) == 1 and int(optimizer.iterations) == STEPS == int(average.steps)
+    with pytest.raises(ValueError, match="holds a moving average of the weights"):
+        runs.load_checkpoint(tmp_path, model, optimizer)
 
 
 def test_invalid_argument_inside_the_step_counts_as_divergence(tmp_path, tiny_data):
-    def wrap(step, model, optimizer):
+    def wrap(step, model, average):
         def wrapped(x):
             raise tf.errors.InvalidArgumentError(None, None, "x_logits holds NaN or infinite values")
         return wrapped

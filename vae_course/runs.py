@@ -62,10 +62,19 @@ def read_metrics(folder) -> list[dict]:
         return [{"epoch": int(r["epoch"]), **{k: float(r[k]) for k in METRIC_FIELDS[1:]}} for r in csv.DictReader(f)]
 
 
-def save_checkpoint(folder, model, optimizer, meta: dict) -> Path:
-    """Saves model and optimizer variables and ``meta`` (JSON-ready) as one atomic ``.npz``."""
-    arrays = {f"model_{i:04d}": v.numpy() for i, v in enumerate(model.variables)}
-    arrays.update({f"optim_{i:04d}": v.numpy() for i, v in enumerate(optimizer.variables)})
+def _groups(model, optimizer, average) -> dict:
+    """The variables a checkpoint holds, by file-name prefix."""
+    groups = {"model": model.variables, "optim": optimizer.variables}
+    if average is not None:
+        groups["average"] = average.variables
+    return groups
+
+
+def save_checkpoint(folder, model, optimizer, meta: dict, average=None) -> Path:
+    """Saves model and optimizer variables, the weight average if any, and ``meta`` (JSON-ready)
+    as one atomic ``.npz``."""
+    arrays = {f"{prefix}_{i:04d}": v.numpy()
+              for prefix, variables in _groups(model, optimizer, average).items() for i, v in enumerate(variables)}
     arrays["meta_json"] = np.array(json.dumps(meta))
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -76,8 +85,9 @@ def has_checkpoint(folder) -> bool:
     return (Path(folder) / CHECKPOINT).is_file()
 
 
-def load_checkpoint(folder, model, optimizer) -> dict:
-    """Restores variables saved by :func:`save_checkpoint` into a model and a *built* optimizer.
+def load_checkpoint(folder, model, optimizer, average=None) -> dict:
+    """Restores variables saved by :func:`save_checkpoint` into a model, a *built* optimizer and,
+    if the run had one, its weight average.
 
     Returns:
         The metadata dict.
@@ -95,7 +105,11 @@ def load_checkpoint(folder, model, optimizer) -> dict:
         meta = json.loads(str(arrays.pop("meta_json")))
     except Exception as err:  # zipfile, json and numpy raise many kinds
         raise ValueError(f"checkpoint {path} is corrupt or not a vae-course checkpoint ({err}).") from err
-    for prefix, variables in (("model", model.variables), ("optim", optimizer.variables)):
+    groups = _groups(model, optimizer, average)
+    if average is None and any(k.startswith("average_") for k in arrays):
+        raise ValueError(f"checkpoint {path} holds a moving average of the weights; pass the run's WeightAverage "
+                         f"(trainer.fit does) so that it is restored too.")
+    for prefix, variables in groups.items():
         saved = sorted(k for k in arrays if k.startswith(prefix + "_"))
         if len(saved) != len(variables) or any(arrays[k].shape != tuple(v.shape) for k, v in zip(saved, variables)):
             raise ValueError(f"checkpoint {path} does not match this {prefix}: it was saved from a run with "

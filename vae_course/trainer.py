@@ -18,7 +18,8 @@ from vae_course.losses import evaluate
 from vae_course.models import CVAE
 from vae_course.progressbar import ProgressBar
 from vae_course.runs import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
-from vae_course.training import TrainConfig, averaged_weights, batch_order, make_optimizer, make_train_step
+from vae_course.training import (TrainConfig, averaged, batch_order, make_optimizer, make_train_step,
+                                 make_weight_average)
 
 
 class TrainingDiverged(RuntimeError):
@@ -49,8 +50,9 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         resume: continue from the checkpoint in ``out_dir`` (its config must equal ``config``).
         on_epoch_end: called as ``on_epoch_end(model, metrics)`` after each epoch.
         stream: where the progress bar writes (default stderr).
-        wrap_step: ``wrap_step(train_step, model, optimizer)`` returns the step to use instead
-            (tests inject faults; the benchmark times steps and evaluates between them).
+        wrap_step: ``wrap_step(train_step, model, average)`` returns the step to use instead
+            (tests inject faults; the benchmark times steps and evaluates between them); ``average``
+            is the run's WeightAverage or None.
 
     Test ELBOs, ``on_epoch_end`` and the returned model use the moving average of the weights
     when the config asks for one (``ema_momentum`` > 0); the checkpoint keeps both.
@@ -65,17 +67,18 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     out.mkdir(parents=True, exist_ok=True)
     x_train, x_test = data[0][: config.train_examples], data[1][: config.test_examples]
     model, optimizer = build(config)
+    average = make_weight_average(config, model)
     meta = {"config": asdict(config), "metrics": [], "partial": {"loss_sum": 0.0, "count": 0, "seconds": 0.0}}
     if resume:
-        saved = load_checkpoint(out, model, optimizer)
+        saved = load_checkpoint(out, model, optimizer, average)
         if asdict(TrainConfig.from_dict(saved["config"])) != meta["config"]:
             raise ValueError(f"cannot resume {out}: it was started with {saved['config']}, not {meta['config']}.")
         meta = saved
     elif has_checkpoint(out):
         raise FileExistsError(f"{out} already holds a run; use --resume to continue it or choose another --out.")
-    train_step = make_train_step(model, optimizer, config.estimator, config.seed)
+    train_step = make_train_step(model, optimizer, config.estimator, config.seed, average)
     if wrap_step is not None:
-        train_step = wrap_step(train_step, model, optimizer)
+        train_step = wrap_step(train_step, model, average)
     spe, bs = config.steps_per_epoch(), config.batch_size
     while (g := int(optimizer.iterations)) < config.epochs * spe:
         epoch, start = divmod(g, spe)
@@ -101,23 +104,24 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
                 bar.update(loss)
         except KeyboardInterrupt:
             part["seconds"] += time.perf_counter() - t0
-            save_checkpoint(out, model, optimizer, meta)
+            save_checkpoint(out, model, optimizer, meta, average)
             g = int(optimizer.iterations)
             raise TrainingInterrupted(f"interrupted at epoch {epoch + 1}, step {g - epoch * spe}; a checkpoint "
                                       f"is in {out}. Continue with --resume {out}.") from None
         seconds = part["seconds"] + time.perf_counter() - t0
-        with averaged_weights(model, optimizer):
+        with averaged(average):
             test_elbo = evaluate(model, x_test, seed=config.seed)
         meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
                                 "test_elbo": test_elbo, "seconds": seconds})
         meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}
         bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
-        save_checkpoint(out, model, optimizer, meta)
+        save_checkpoint(out, model, optimizer, meta, average)
         write_metrics(out, meta["metrics"])
         if on_epoch_end is not None:
-            with averaged_weights(model, optimizer):
+            with averaged(average):
                 on_epoch_end(model, meta["metrics"])
-    optimizer.finalize_variable_values(model.trainable_variables)  # the averages, when there are any
+    if average is not None:
+        average.copy_to_weights()
     return model, meta["metrics"]
 
 

@@ -7,13 +7,14 @@ benchmarks/train_speed.py for the measurement).
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
 from vae_course.losses import ESTIMATORS, model_elbo
+from vae_course.weight_average import WeightAverage
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class TrainConfig:
     learning_rate: float = 2e-3  # Adam's (peak) learning rate, 20x the tutorial's
     lr_schedule: str = "cosine"  # "constant", or "cosine": decay to 0 over all steps
     estimator: str = "analytic"  # "analytic" KL (less noisy gradients early on) or "mc" single-sample ELBO (tutorial)
-    ema_momentum: float = 0.99  # evaluate and save a moving average of the weights, a <- m*a + (1-m)*w (0: off)
+    ema_momentum: float = 0.99  # evaluate and save a moving average of the weights (weight_average.py; 0: off)
     seed: int = 0  # seeds weights, batch order and eps: same seed, same run
     train_examples: int = 60000  # first N training images (smaller for smoke runs and tests)
     test_examples: int = 10000  # first N test images for the per-epoch test ELBO
@@ -89,41 +90,23 @@ def preset(name: str, **overrides) -> TrainConfig:
 
 
 def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
-    """Adam with the config's learning rate, schedule and weight averaging (not yet built).
-
-    With ``ema_momentum`` m > 0 the optimizer also keeps, after each step t, the exponential
-    moving average of the weights (Polyak averaging; a_1 = w_1):
-
-        a_t = m · a_(t−1) + (1 − m) · w_t
-
-    The averages are optimizer variables, so checkpoints save and restore them with the rest.
-    """
+    """Adam with the config's learning rate and schedule (not yet built)."""
     lr = config.learning_rate
     if config.lr_schedule == "cosine":
         lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.epochs * config.steps_per_epoch())
-    if config.ema_momentum > 0:
-        return tf.keras.optimizers.Adam(learning_rate=lr, use_ema=True, ema_momentum=config.ema_momentum)
     return tf.keras.optimizers.Adam(learning_rate=lr)
 
 
-@contextmanager
-def averaged_weights(model, optimizer):
-    """Inside the ``with`` block the model holds the optimizer's moving averages of its weights;
-    afterwards, its own weights again. Without weight averaging it changes nothing.
+def make_weight_average(config: TrainConfig, model) -> WeightAverage | None:
+    """The moving average of the model's weights that the config asks for, or None (``ema_momentum`` 0)."""
+    if config.ema_momentum == 0:
+        return None
+    return WeightAverage(model.trainable_variables, config.ema_momentum)
 
-    Evaluations, sample grids and the saved weights use the averages; training steps never do.
-    Before the first step there is no average yet, and the model keeps its own weights.
-    """
-    if not optimizer.use_ema or int(optimizer.iterations) == 0:
-        yield model
-        return
-    own = [w.numpy() for w in model.trainable_variables]
-    optimizer.finalize_variable_values(model.trainable_variables)  # copies the averages in
-    try:
-        yield model
-    finally:
-        for w, value in zip(model.trainable_variables, own, strict=True):
-            w.assign(value)
+
+def averaged(average: WeightAverage | None):
+    """``with averaged(average):`` the model holds the averaged weights (nothing changes for None)."""
+    return average.applied() if average is not None else nullcontext()
 
 
 def batch_order(n: int, seed: int, epoch: int) -> np.ndarray:
@@ -132,8 +115,9 @@ def batch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def make_train_step(model, optimizer, estimator: str, seed: int):
-    """A compiled step: loss = −mean ELBO over the batch, one Adam update; returns the loss.
+def make_train_step(model, optimizer, estimator: str, seed: int, average: WeightAverage | None = None):
+    """A compiled step: loss = −mean ELBO over the batch, one Adam update, then one update of the
+    weight average if there is one; returns the loss.
 
     eps for global step g is ``stateless_normal(seed=(seed, g))`` with g = optimizer.iterations,
     so the noise depends only on the seed and the step, never on how often the run was resumed.
@@ -147,6 +131,8 @@ def make_train_step(model, optimizer, estimator: str, seed: int):
             loss = -tf.reduce_mean(model_elbo(model, x, eps, estimator))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        if average is not None:
+            average.update()
         return loss
 
     return train_step

@@ -1,0 +1,68 @@
+"""A moving average of the weights (Polyak averaging), used by the course preset (lesson 07).
+
+Training steps change the weights w; after each step the average a follows them:
+
+    a_t = m_t · a_(t−1) + (1 − m_t) · w_t,   m_t = min(m, (1 + t) / (10 + t)),   a_0 = w_0
+
+Once t is large, m_t = m and a_t averages roughly the last 1/(1 − m) steps, which cancels much of
+the minibatch noise that large learning rates leave in the weights. Early on m_t is small, so the
+average follows fast-changing weights closely instead of remembering the random initial ones
+(TensorFlow 1's ``ExponentialMovingAverage(num_updates=...)`` rule). Evaluations and saved weights
+use the average; training always continues from the weights themselves.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import tensorflow as tf
+
+
+class WeightAverage:
+    """The moving average of some weights, e.g. ``model.trainable_variables``.
+
+    Args:
+        weights: the tf.Variables to follow (the average starts equal to them).
+        momentum: m in [0, 1); 0 makes the average equal to the latest weights.
+    """
+
+    def __init__(self, weights, momentum: float):
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}.")
+        self.weights = list(weights)
+        self.momentum = float(momentum)
+        self.steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="average_steps")  # t
+        self.averages = [tf.Variable(w, trainable=False, name="average") for w in self.weights]  # a_t
+
+    @property
+    def variables(self) -> list:
+        """What a checkpoint must save to resume the average: the step count and the averages."""
+        return [self.steps, *self.averages]
+
+    def current_momentum(self) -> tf.Tensor:
+        """m_t for the next update, t = steps + 1."""
+        t = tf.cast(self.steps + 1, tf.float32)
+        return tf.minimum(self.momentum, (1.0 + t) / (10.0 + t))
+
+    def update(self) -> None:
+        """Moves the average towards the current weights; call it after each optimizer step
+        (eagerly or inside a ``tf.function``)."""
+        m = self.current_momentum()
+        for average, w in zip(self.averages, self.weights, strict=True):
+            average.assign(m * average + (1.0 - m) * w)
+        self.steps.assign_add(1)
+
+    @contextmanager
+    def applied(self):
+        """Inside the ``with`` block the weights hold the averages; afterwards, their own values."""
+        own = [w.numpy() for w in self.weights]
+        self.copy_to_weights()
+        try:
+            yield
+        finally:
+            for w, value in zip(self.weights, own, strict=True):
+                w.assign(value)
+
+    def copy_to_weights(self) -> None:
+        """Replaces the weights by the averages, for good (at the end of training)."""
+        for w, average in zip(self.weights, self.averages, strict=True):
+            w.assign(average)

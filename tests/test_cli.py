@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from vae_course.cli import main, writable_folder_problem
+from vae_course.cli import build_parser, main, writable_folder_problem
 from vae_course.runs import read_metrics
+from vae_course.train_command import _config_from_args
 
 
 def run_cli(args, capsys):
@@ -92,3 +93,13 @@ def test_preset_names_match_the_presets():
     from vae_course.training import PRESETS
 
     assert sorted(PRESET_NAMES) == sorted(PRESETS)
+
+
+def test_preset_settings_can_be_overridden():
+    parser = build_parser()
+    args = parser.parse_args(["train", "--ema-momentum", "0", "--batch-size", "32", "--learning-rate", "1e-3"])
+    config, out = _config_from_args(args, parser)
+    assert (config.ema_momentum, config.batch_size, config.learning_rate) == (0.0, 32, 1e-3)
+    assert config.preset == "course" and str(out) == "runs/course-latent2"
+    config, _ = _config_from_args(parser.parse_args(["train"]), parser)
+    assert config.ema_momentum == 0.99

@@ -12,7 +12,8 @@ def _config_from_args(args, parser):
     from vae_course.training import TrainConfig, preset
 
     if args.resume is not None:
-        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "ema_momentum", "seed", "train_examples", "iwae_k")
+        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "ema_momentum", "seed", "train_examples",
+                    "iwae_k")
         given = [f"--{k.replace('_', '-')}" for k in settings if getattr(args, k) is not None]
         given += ["--out"] if args.out is not None else []
         if given:
@@ -24,8 +25,8 @@ def _config_from_args(args, parser):
         return TrainConfig.from_dict(meta["config"]), args.resume
     try:
         config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, batch_size=args.batch_size,
-                        learning_rate=args.learning_rate, ema_momentum=args.ema_momentum, seed=args.seed, train_examples=args.train_examples,
-                        iwae_k=args.iwae_k)
+                        learning_rate=args.learning_rate, ema_momentum=args.ema_momentum, seed=args.seed,
+                        train_examples=args.train_examples, iwae_k=args.iwae_k)
     except ValueError as err:
         parser.error(str(err))
     return config, args.out or Path("runs") / f"{config.preset}-latent{config.latent_dim}"

@@ -2,8 +2,8 @@
 
 Every file in a run folder is written to a temporary name in the same folder and then renamed,
 so a crash or Ctrl-C never leaves a half-written file. Checkpoints are one ``.npz`` file of plain
-arrays (model and optimizer variables, in order) plus their metadata as a JSON string; they are
-read with ``allow_pickle=False``.
+arrays (model and optimizer variables and the weight average, in order) plus their metadata as a
+JSON string; they are read with ``allow_pickle=False``.
 """
 from __future__ import annotations
 

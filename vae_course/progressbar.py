@@ -28,7 +28,7 @@ class ProgressBar:
         self.total, self.images_per_step, self.prefix = total, images_per_step, prefix
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
-        self.start_step = self.step = start
+        self.step = start
         self.t0 = clock()
         self._first = None  # (clock, step) after the first update: the first call of a step includes tracing
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
@@ -37,13 +37,13 @@ class ProgressBar:
     def line(self, loss: float) -> str:
         """Images/s and time left count the updates after the first one, whose step may have been
         traced (compiled) first and so says little about the speed of the others."""
-        t_first, step_first = self._first if self._first is not None else (self.t0, self.step)
-        done = self.step - step_first
-        elapsed = max(self.clock() - t_first, 1e-9)
         filled = int(self.width * self.step / self.total)
         bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
         speed = "? img/s ETA ?"
-        if done:
+        if self._first is not None and self.step > self._first[1]:
+            t_first, step_first = self._first
+            done = self.step - step_first
+            elapsed = max(self.clock() - t_first, 1e-9)
             rate = done * self.images_per_step / elapsed
             speed = f"{rate:,.0f} img/s ETA {format_seconds((self.total - self.step) * elapsed / done)}"
         return f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total} loss {loss:.2f} {speed}"

@@ -38,15 +38,11 @@ class WeightAverage:
         """What a checkpoint must save to resume the average: the step count and the averages."""
         return [self.steps, *self.averages]
 
-    def current_momentum(self) -> tf.Tensor:
-        """m_t for the next update, t = steps + 1."""
-        t = tf.cast(self.steps + 1, tf.float32)
-        return tf.minimum(self.momentum, (1.0 + t) / (10.0 + t))
-
     def update(self) -> None:
         """Moves the average towards the current weights; call it after each optimizer step
         (eagerly or inside a ``tf.function``)."""
-        m = self.current_momentum()
+        t = tf.cast(self.steps + 1, tf.float32)
+        m = tf.minimum(self.momentum, (1.0 + t) / (10.0 + t))  # m_t
         for average, w in zip(self.averages, self.weights, strict=True):
             average.assign(m * average + (1.0 - m) * w)
         self.steps.assign_add(1)

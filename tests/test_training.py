@@ -13,8 +13,8 @@ from vae_course.training import TrainingDiverged, TrainingInterrupted, build, fi
 from vae_course.training import PRESETS, TrainConfig, batch_order, make_weight_average, preset
 
 TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learning_rate=1e-3,
-                   train_examples=128, test_examples=64, iwae_k=0, seed=3)
-STEPS = TINY.steps_per_epoch()  # 4
+                   train_examples=128, test_examples=64, iwae_k=0, seed=3, steps_per_call=3)
+STEPS = TINY.steps_per_epoch()  # 4, in calls of 3 and 1 steps
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +57,14 @@ def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
     """Reference, in numpy over the weights after each step: a_0 = w_0 (the seeded initial weights),
     a_t = m_t a_(t-1) + (1 - m_t) w_t with m_t = min(m, (1 + t) / (10 + t))."""
     m, history = 0.7, []
-    config = TINY.replace(ema_momentum=m)
+    config = TINY.replace(ema_momentum=m, steps_per_call=1)  # one step per call: weights after every step
     initial = [w.numpy().astype(np.float64) for w in build(config)[0].trainable_variables]
 
-    def record(step, model, average):
-        def wrapped(x):
-            loss = step(x)
+    def record(steps, model, average):
+        def wrapped(idx):
+            losses = steps(idx)
             history.append([w.numpy().astype(np.float64) for w in model.trainable_variables])
-            return loss
+            return losses
         return wrapped
 
     model, _ = fit(config, tmp_path, tiny_data, stream=io.StringIO(), wrap_step=record)
@@ -81,13 +81,13 @@ def test_fit_returns_the_moving_average_of_the_weights(tmp_path, tiny_data):
 def test_without_averaging_fit_returns_the_last_weights(tmp_path, tiny_data):
     last = []
 
-    def record(step, model, average):
+    def record(steps, model, average):
         assert average is None
 
-        def wrapped(x):
-            loss = step(x)
+        def wrapped(idx):
+            losses = steps(idx)
             last[:] = [w.numpy() for w in model.trainable_variables]
-            return loss
+            return losses
         return wrapped
 
     model, _ = fit(TINY.replace(ema_momentum=0.0), tmp_path, tiny_data, stream=io.StringIO(), wrap_step=record)
@@ -117,20 +117,21 @@ def test_training_lowers_the_loss_and_writes_metrics(tmp_path, tiny_data):
 def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_data):
     reference, ref_metrics = fit(TINY, tmp_path / "a", tiny_data, stream=io.StringIO())
 
-    def interrupt_at(step_to_fail):
-        def wrap(step, model, average):
+    def interrupt_at(call_to_fail):
+        def wrap(steps, model, average):
             calls = {"n": 0}
 
-            def wrapped(x):
+            def wrapped(idx):
                 calls["n"] += 1
-                if calls["n"] == step_to_fail:
+                if calls["n"] == call_to_fail:
                     raise KeyboardInterrupt
-                return step(x)
+                return steps(idx)
             return wrapped
         return wrap
 
-    with pytest.raises(TrainingInterrupted, match="epoch 2, step 2.*--resume"):
-        fit(TINY, tmp_path / "b", tiny_data, stream=io.StringIO(), wrap_step=interrupt_at(STEPS + 3))
+    # calls of 3 and 1 steps per epoch: the 4th call is epoch 2's last step, so it resumes mid-epoch
+    with pytest.raises(TrainingInterrupted, match="epoch 2, step 3.*--resume"):
+        fit(TINY, tmp_path / "b", tiny_data, stream=io.StringIO(), wrap_step=interrupt_at(4))
     assert runs.read_checkpoint_meta(tmp_path / "b")["metrics"][0]["epoch"] == 1
     resumed, metrics = fit(TINY, tmp_path / "b", tiny_data, resume=True, stream=io.StringIO())
     for a, b in zip(weights(reference), weights(resumed)):
@@ -141,11 +142,13 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
     calls = {"n": 0}
 
-    def wrap(step, model, average):
-        def wrapped(x):
+    def wrap(steps, model, average):
+        def wrapped(idx):
             calls["n"] += 1
-            loss = step(x)
-            return tf.constant(math.nan) if calls["n"] == STEPS + 2 else loss
+            losses = steps(idx).numpy()
+            if calls["n"] == 3:  # epoch 2's first call (steps 1-3): its second step's loss is NaN
+                losses[1] = math.nan
+            return losses
         return wrapped
 
     with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 2, step 2.*last good checkpoint"):
@@ -159,8 +162,8 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
 
 
 def test_invalid_argument_inside_the_step_counts_as_divergence(tmp_path, tiny_data):
-    def wrap(step, model, average):
-        def wrapped(x):
+    def wrap(steps, model, average):
+        def wrapped(idx):
             raise tf.errors.InvalidArgumentError(None, None, "x_logits holds NaN or infinite values")
         return wrapped
 

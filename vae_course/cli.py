@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 __all__ = ["build_parser", "main"]
@@ -85,12 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    started = time.perf_counter()  # the train command's wall time counts from here
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
         from vae_course.training.command import run_train
 
-        return run_train(args, parser)
+        return run_train(args, parser, started=started)
     if args.command == "progress":
         from vae_course.tooling.progress import progress_main
 

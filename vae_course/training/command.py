@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 __all__ = ["run_train"]
@@ -34,11 +35,16 @@ def _config_from_args(args, parser):
     return config, args.out or Path("runs") / f"{config.preset}-latent{config.latent_dim}"
 
 
-def run_train(args, parser) -> int:
-    """Runs the ``train`` subcommand; returns the exit code."""
-    from vae_course.training.run_folder import has_checkpoint
+def run_train(args, parser, started: float | None = None) -> int:
+    """Runs the ``train`` subcommand; returns the exit code.
 
+    ``started``: ``time.perf_counter()`` when the command started; the wall time and its split
+    (printed last and recorded in the report) count from there.
+    """
+    started = time.perf_counter() if started is None else started
+    print("vae-course train: starting TensorFlow ...", file=sys.stderr, flush=True)
     from vae_course.atomic_write import writable_folder_problem
+    from vae_course.training.run_folder import has_checkpoint
 
     config, out = _config_from_args(args, parser)
     problem = writable_folder_problem(out)
@@ -50,7 +56,11 @@ def run_train(args, parser) -> int:
     from vae_course.data import MnistFileError
     from vae_course.preprocessing import load_binarized_mnist
     from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, fit
+    from vae_course.training.evaluation import IWAE_SUBSET_SIZE
     from vae_course.training.report import EpochSnapshots, write_final_report
+    from vae_course.training.wall_clock import WallClock, describe_split
+
+    clock = WallClock(started)
 
     try:
         (x_train, _), (x_test, y_test) = load_binarized_mnist(args.data_dir)
@@ -62,8 +72,11 @@ def run_train(args, parser) -> int:
           f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {out}")
     snapshots = EpochSnapshots(out, config)
     try:
+        # after fit: the final ELBO (one evaluation), the IWAE bound (K passes of the decoder for each
+        # image of the subset) and the figures (about one evaluation): a rough guess, for the run's ETA
+        after = 2 + config.iwae_k * min(IWAE_SUBSET_SIZE, len(x_test)) / config.test_examples
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
-                             on_epoch_end=snapshots)
+                             on_epoch_end=snapshots, clock=clock, work_after_fit=after)
     except TrainingInterrupted as err:
         print(f"\n{err}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -73,9 +86,11 @@ def run_train(args, parser) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted; the last checkpoint in {out} is intact. Continue with --resume {out}.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv)
+    report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
     print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
-          + (f"; log p(x) >= {report['iwae']:.2f} (IWAE, K={config.iwae_k})" if config.iwae_k else ""))
+          + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
+             f"estimated from {report['iwae_subset_size']} test images, ± one standard error)" if config.iwae_k else ""))
     print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
           f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
+    print(describe_split(report["wall_split"]).capitalize() + ".")
     return 0

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from vae_course.losses import evaluate
 from vae_course.models import CVAE
 from vae_course.training.config import TrainConfig
+from vae_course.training.evaluation import Evaluator
 from vae_course.training.progress import ProgressBar
 from vae_course.training.run_folder import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
-from vae_course.training.step import averaged, batch_order, make_optimizer, make_train_step, make_weight_average
+from vae_course.training.step import (averaged, batch_order, make_optimizer, make_train_steps,
+                                      make_weight_average)
+from vae_course.training.wall_clock import WallClock
 
 __all__ = ["TrainingDiverged", "TrainingInterrupted", "build", "fit"]
 
@@ -41,7 +43,19 @@ def build(config: TrainConfig):
     return model, optimizer
 
 
-def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, wrap_step=None):
+def _blocks(order: np.ndarray, batch_size: int, steps_per_call: int, start: int):
+    """The epoch's batches from step ``start`` on, grouped into calls: (first step, idx (S, B)) pairs.
+    A smaller last batch (N not a multiple of B) gets a call of its own."""
+    n_full = len(order) // batch_size
+    full = order[: n_full * batch_size].reshape(n_full, batch_size)  # (steps, B)
+    for first in range(start, n_full, steps_per_call):
+        yield first, full[first:first + steps_per_call]
+    if len(order) > n_full * batch_size and start <= n_full:
+        yield n_full, order[n_full * batch_size:][None]  # (1, N mod B)
+
+
+def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, wrap_step=None,
+        clock: WallClock | None = None, work_after_fit: float = 0.0):
     """Trains ``config`` on ``data`` and writes checkpoint and metrics into ``out_dir``.
 
     Args:
@@ -52,9 +66,13 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         resume: continue from the checkpoint in ``out_dir`` (its config must equal ``config``).
         on_epoch_end: called as ``on_epoch_end(model, metrics)`` after each epoch.
         stream: where the progress bar writes (default stderr).
-        wrap_step: ``wrap_step(train_step, model, average)`` returns the step to use instead
-            (tests inject faults; the benchmark times steps and evaluates between them); ``average``
-            is the run's WeightAverage or None.
+        wrap_step: ``wrap_step(train_steps, model, average)`` returns the function to call instead
+            of ``train_steps`` (see :func:`make_train_steps`: int32 indices (S, B) in, S losses out;
+            S is ``config.steps_per_call`` or less); tests inject faults, the benchmark times calls
+            and evaluates between them. ``average`` is the run's WeightAverage or None.
+        clock: the run's :class:`WallClock`; train steps and per-epoch evaluations are charged to it.
+        work_after_fit: what the caller will do after ``fit``, in units of one per-epoch evaluation
+            (for the run's ETA on the progress bar).
 
     Test ELBOs, ``on_epoch_end`` and the returned model use the moving average of the weights
     when the config asks for one (``ema_momentum`` > 0); the checkpoint keeps both.
@@ -67,6 +85,7 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    clock = clock if clock is not None else WallClock()
     x_train, x_test = data[0][: config.train_examples], data[1][: config.test_examples]
     model, optimizer = build(config)
     average = make_weight_average(config, model)
@@ -78,32 +97,44 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         meta = saved
     elif has_checkpoint(out):
         raise FileExistsError(f"{out} already holds a run; use --resume to continue it or choose another --out.")
-    train_step = make_train_step(model, optimizer, config.estimator, config.seed, average)
+    images = tf.constant(np.asarray(x_train).astype(np.uint8))  # (N, 28, 28, 1), 0/1: a quarter of float32
+    train_steps = make_train_steps(model, optimizer, config.estimator, config.seed, images, average)
     if wrap_step is not None:
-        train_step = wrap_step(train_step, model, average)
+        train_steps = wrap_step(train_steps, model, average)
+    evaluator = Evaluator(model, x_test, config.seed)
     spe, bs = config.steps_per_epoch(), config.batch_size
+    eval_seconds = None  # measured per-epoch evaluation time, for the run's ETA
+
+    def later(epoch, seconds_per_step):
+        """Seconds the run needs after the current epoch's train steps (the progress bar's run ETA)."""
+        per_eval = eval_seconds if eval_seconds is not None else len(x_test) / bs * seconds_per_step / 3
+        epochs_left = config.epochs - epoch - 1
+        return epochs_left * spe * seconds_per_step + (epochs_left + 1 + work_after_fit) * per_eval
+
     while (g := int(optimizer.iterations)) < config.epochs * spe:
         epoch, start = divmod(g, spe)
-        order = batch_order(len(x_train), config.seed, epoch)
         part = meta["partial"]
-        bar = ProgressBar(spe, bs, prefix=f"epoch {epoch + 1}/{config.epochs}", stream=stream, start=start)
+        bar = ProgressBar(spe, bs, prefix=f"epoch {epoch + 1}/{config.epochs}", stream=stream, start=start,
+                          later=lambda sps, epoch=epoch: later(epoch, sps))
         t0 = time.perf_counter()
         try:
-            for step in range(start, spe):
-                idx = order[step * bs:(step + 1) * bs]
-                try:
-                    loss = float(train_step(tf.constant(x_train[idx])))
-                except tf.errors.InvalidArgumentError as err:
-                    loss, detail = math.nan, f" ({err.message.splitlines()[0]})"
-                else:
-                    detail = ""
-                if not math.isfinite(loss):
+            for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs, config.steps_per_call,
+                                      start):
+                with clock.phase("train steps"):
+                    try:
+                        losses = np.asarray(train_steps(tf.constant(idx, tf.int32)), np.float64)  # (S,)
+                    except tf.errors.InvalidArgumentError as err:
+                        losses, detail = np.full(len(idx), math.nan), f" ({err.message.splitlines()[0]})"
+                    else:
+                        detail = ""
+                bad = np.flatnonzero(~np.isfinite(losses))
+                if len(bad):
                     raise TrainingDiverged(
-                        f"the loss became {loss} at epoch {epoch + 1}, step {step + 1}{detail}. The last good "
-                        f"checkpoint in {out} was kept; lower the learning rate and start a new run.")
-                part["loss_sum"] += loss * len(idx)
-                part["count"] += len(idx)
-                bar.update(loss)
+                        f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}{detail}. "
+                        f"The last good checkpoint in {out} was kept; lower the learning rate and start a new run.")
+                part["loss_sum"] += float(losses.sum()) * idx.shape[1]
+                part["count"] += idx.size
+                bar.update(float(losses[-1]), steps=len(idx))
         except KeyboardInterrupt:
             part["seconds"] += time.perf_counter() - t0
             save_checkpoint(out, model, optimizer, meta, average)
@@ -111,17 +142,20 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
             raise TrainingInterrupted(f"interrupted at epoch {epoch + 1}, step {g - epoch * spe}; a checkpoint "
                                       f"is in {out}. Continue with --resume {out}.") from None
         seconds = part["seconds"] + time.perf_counter() - t0
-        with averaged(average):
-            test_elbo = evaluate(model, x_test, seed=config.seed)
-        meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
-                                "test_elbo": test_elbo, "seconds": seconds})
-        meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}
-        bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
-        save_checkpoint(out, model, optimizer, meta, average)
-        write_metrics(out, meta["metrics"])
-        if on_epoch_end is not None:
+        t_eval = time.perf_counter()
+        with clock.phase("per-epoch evaluation"):
             with averaged(average):
-                on_epoch_end(model, meta["metrics"])
+                test_elbo = evaluator.elbo()
+            meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
+                                    "test_elbo": test_elbo, "seconds": seconds})
+            meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}
+            save_checkpoint(out, model, optimizer, meta, average)
+            write_metrics(out, meta["metrics"])
+            if on_epoch_end is not None:
+                with averaged(average):
+                    on_epoch_end(model, meta["metrics"])
+        eval_seconds = time.perf_counter() - t_eval
+        bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
     if average is not None:
         average.copy_to_weights()
     return model, meta["metrics"]

@@ -1,4 +1,9 @@
-"""A small text progress bar for training: loss, images per second and time left (lesson 08)."""
+"""A small text progress bar: value, images per second, time left in the phase and in the run (lesson 08).
+
+A run is more than its train steps (start-up, evaluations, the final bound, figures), so each bar can
+show the ETA of the whole run: the time left in its own phase plus ``later(seconds_per_step)``,
+what the caller expects the rest of the run to take at the bar's measured speed.
+"""
 from __future__ import annotations
 
 import sys
@@ -16,51 +21,61 @@ def format_seconds(seconds: float) -> str:
 
 
 class ProgressBar:
-    """One line per epoch, redrawn in place on a terminal, printed every ~10% otherwise.
+    """One line per phase (e.g. an epoch), redrawn in place on a terminal, printed every ~10% otherwise.
 
     Args:
-        total: steps in the epoch. images_per_step: batch size (for images/s).
+        total: steps in the phase. images_per_step: images per step (for images/s).
         prefix: text in front, e.g. "epoch 3/10". stream: where to write (default stderr).
         clock: a function returning seconds (tests pass a fake clock).
+        start: steps already done (a resumed epoch).
+        later: ``later(seconds_per_step) -> seconds`` the run needs after this phase; when given,
+            the line shows the run's ETA too. value_name: what ``update``'s value is ("loss").
     """
 
     width = 24
 
-    def __init__(self, total, images_per_step, prefix="", stream=None, clock=time.perf_counter, start=0):
+    def __init__(self, total, images_per_step, prefix="", stream=None, clock=time.perf_counter, start=0, later=None,
+                 value_name="loss"):
         self.total, self.images_per_step, self.prefix = total, images_per_step, prefix
         self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
+        self.clock, self.later, self.value_name = clock, later, value_name
         self.step = start
         self.t0 = clock()
         self._first = None  # (clock, step) after the first update: the first call of a step includes tracing
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
         self._last_decile = -1
 
-    def line(self, loss: float) -> str:
-        """Images/s and time left count the updates after the first one, whose step may have been
-        traced (compiled) first and so says little about the speed of the others."""
+    def seconds_per_step(self) -> float | None:
+        """Measured over the updates after the first one (whose step may have been traced), or None."""
+        if self._first is None or self.step <= self._first[1]:
+            return None
+        t_first, step_first = self._first
+        return max(self.clock() - t_first, 1e-9) / (self.step - step_first)
+
+    def line(self, value: float | None = None) -> str:
         filled = int(self.width * self.step / self.total)
         bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
+        sps = self.seconds_per_step()
         speed = "? img/s ETA ?"
-        if self._first is not None and self.step > self._first[1]:
-            t_first, step_first = self._first
-            done = self.step - step_first
-            elapsed = max(self.clock() - t_first, 1e-9)
-            rate = done * self.images_per_step / elapsed
-            speed = f"{rate:,.0f} img/s ETA {format_seconds((self.total - self.step) * elapsed / done)}"
-        return f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total} loss {loss:.2f} {speed}"
+        if sps is not None:
+            left = (self.total - self.step) * sps
+            speed = f"{self.images_per_step / sps:,.0f} img/s ETA {format_seconds(left)}"
+            if self.later is not None:
+                speed += f" (run {format_seconds(left + self.later(sps))})"
+        shown = f" {self.value_name} {value:.2f}" if value is not None else ""
+        return f"{self.prefix} [{bar[:self.width]}] {self.step}/{self.total}{shown} {speed}"
 
-    def update(self, loss: float, steps: int = 1) -> None:
+    def update(self, value: float | None = None, steps: int = 1) -> None:
         self.step += steps
         if self._first is None:
             self._first = (self.clock(), self.step)
         if self.interactive:
-            self.stream.write("\r" + self.line(loss))
+            self.stream.write("\r" + self.line(value))
         else:
             decile = 10 * self.step // self.total
             if decile != self._last_decile and decile < 10:
                 self._last_decile = decile
-                self.stream.write(self.line(loss) + "\n")
+                self.stream.write(self.line(value) + "\n")
         self.stream.flush()
 
     def close(self, summary: str = "") -> None:

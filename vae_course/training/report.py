@@ -15,15 +15,19 @@ import tensorflow as tf
 
 from vae_course.distributions import decoder_distribution, sample_eps
 from vae_course.image_files import grid_array, write_gif
-from vae_course.losses import evaluate
 from vae_course.models import model_config_dict, save_weights
 from vae_course.atomic_write import atomic_write_bytes, atomic_write_json, atomic_write_text
+from vae_course.training.evaluation import IWAE_IMAGES_PER_BATCH, Evaluator, iwae_subset, subset_correction
+from vae_course.training.progress import ProgressBar
 from vae_course.training.run_folder import total_seconds
+from vae_course.training.wall_clock import WallClock, describe_split
 
-__all__ = ["SAMPLES", "WEIGHTS", "EpochSnapshots", "write_figures", "versions", "write_final_report"]
+__all__ = ["SAMPLES", "WEIGHTS", "EpochSnapshots", "write_figures", "versions", "final_bounds", "write_final_report"]
 
 SAMPLES = 16  # prior samples in the per-epoch grid (4 x 4)
 WEIGHTS = "model.weights.h5"
+IWAE_ESTIMATOR = ("test ELBO of all test images + the mean IWAE-ELBO gap of a fixed random subset of them "
+                  "(vae_course.training.evaluation)")
 
 
 class EpochSnapshots:
@@ -52,8 +56,11 @@ def _save_png(fig, path):
     atomic_write_bytes(path, buf.getvalue())
 
 
-def write_figures(out_dir, model, config, metrics, x_test, y_test):
-    """reconstructions.png, training_curves.png and, for latent 2, latent_manifold.png and latent_scatter.png."""
+def write_figures(out_dir, model, config, metrics, x_test, y_test, means=None):
+    """reconstructions.png, training_curves.png and, for latent 2, latent_manifold.png and latent_scatter.png.
+
+    ``means``: the encoder means of ``x_test``, (N, D), if already computed (the final evaluation has them).
+    """
     import matplotlib.pyplot as plt
 
     from vae_course.plotting import (plot_latent_manifold, plot_latent_scatter, plot_reconstructions,
@@ -69,8 +76,9 @@ def write_figures(out_dir, model, config, metrics, x_test, y_test):
     _save_png(plot_training_curves(metrics).figure, out / "training_curves.png")
     if config.latent_dim == 2:
         _save_png(plot_latent_manifold(model, n=20).figure, out / "latent_manifold.png")
-        means = np.concatenate([model.encode(tf.constant(x_test[i:i + 1000]))[0].numpy()
-                                for i in range(0, len(x_test), 1000)])  # (N, 2)
+        if means is None:
+            means = np.concatenate([model.encode(tf.constant(x_test[i:i + 2000]))[0].numpy()
+                                    for i in range(0, len(x_test), 2000)])  # (N, 2)
         _, ax = plt.subplots(figsize=(6, 5))
         _save_png(plot_latent_scatter(means, y_test[: len(means)], ax=ax).figure, out / "latent_scatter.png")
 
@@ -84,38 +92,72 @@ def versions() -> dict:
             "cpu_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()}
 
 
-def write_final_report(out_dir, model, config, metrics, x_test, y_test, argv=None) -> dict:
-    """Saves the weights, evaluates on all test images and writes report.json / report.md and figures.
+def final_bounds(model, config, x_test, stream=None) -> dict:
+    """The test ELBO on all test images and the IWAE estimate of log p(x) (see training.evaluation).
+
+    Returns:
+        A dict with ``test_elbo``, ``iwae``, ``iwae_standard_error``, ``iwae_subset_size``
+        (None when ``config.iwae_k`` is 0) and ``means``, the encoder means of x_test (N, D).
+    """
+    evaluator = Evaluator(model, x_test, config.seed)
+    elbo, means = evaluator.elbo_values(with_means=True)  # (N,), (N, D)
+    result = {"test_elbo": float(elbo.astype(np.float64).mean()), "iwae": None, "iwae_standard_error": None,
+              "iwae_subset_size": None, "means": means}
+    if config.iwae_k:
+        subset = iwae_subset(len(x_test))
+        per = max(1, IWAE_IMAGES_PER_BATCH // config.iwae_k)
+        bar = ProgressBar(-(-len(subset) // per), per, stream=stream, value_name="",
+                          prefix=f"final bound (IWAE, K={config.iwae_k}, {len(subset)} test images)")
+        iwae = evaluator.iwae_values(subset, config.iwae_k, on_batch=lambda done, total: bar.update())
+        bar.close()
+        result["iwae"], result["iwae_standard_error"] = subset_correction(elbo, elbo[subset], iwae)
+        result["iwae_subset_size"] = len(subset)
+    return result
+
+
+def write_final_report(out_dir, model, config, metrics, x_test, y_test, argv=None, clock=None, stream=None) -> dict:
+    """Saves the weights, evaluates on the test images and writes figures and report.json / report.md.
 
     The test ELBO uses the analytic KL, averaged per example over every test image; the
-    importance-weighted bound uses ``config.iwae_k`` samples per image.
+    importance-weighted bound uses ``config.iwae_k`` samples per image on a fixed subset of them
+    (training.evaluation). ``clock``: the run's WallClock, whose split the report records.
     """
     out = Path(out_dir)
-    save_weights(model, out / WEIGHTS)
-    report = {
-        "command": " ".join(["vae-course", *(argv or sys.argv)[1:]]),
-        "config": asdict(config),
-        "model_config": model_config_dict(model.config),
-        "seed": config.seed,
-        "test_examples": int(len(x_test)),
-        "test_elbo": evaluate(model, x_test, seed=config.seed),
-        "test_elbo_estimator": "analytic KL, 1 sample of z per image, mean over all test images (nats)",
-        "iwae": evaluate(model, x_test, k=config.iwae_k, batch_size=max(1, 5000 // config.iwae_k),
-                         seed=config.seed) if config.iwae_k else None,
-        "iwae_k": config.iwae_k,
-        "training_seconds": total_seconds(metrics),
-        "epochs": len(metrics),
-        "versions": versions(),
-    }
-    atomic_write_json(out / "report.json", report)
-    write_figures(out, model, config, metrics, x_test, y_test)
+    clock = clock if clock is not None else WallClock()
+    with clock.phase("final bound"):
+        save_weights(model, out / WEIGHTS)
+        bounds = final_bounds(model, config, x_test, stream=stream)
+    print("writing figures and the report ...", file=stream if stream is not None else sys.stderr, flush=True)
+    with clock.phase("figures and report"):
+        write_figures(out, model, config, metrics, x_test, y_test, means=bounds.pop("means"))
+        report = {
+            "command": " ".join(["vae-course", *(argv or sys.argv)[1:]]),
+            "config": asdict(config),
+            "model_config": model_config_dict(model.config),
+            "seed": config.seed,
+            "test_examples": int(len(x_test)),
+            **bounds,
+            "test_elbo_estimator": "analytic KL, 1 sample of z per image, mean over all test images (nats)",
+            "iwae_estimator": IWAE_ESTIMATOR if config.iwae_k else None,
+            "iwae_k": config.iwae_k,
+            "training_seconds": total_seconds(metrics),
+            "epochs": len(metrics),
+            "versions": versions(),
+        }
+        iwae_line = "- IWAE: skipped"
+        if config.iwae_k:
+            iwae_line = (f"- log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} nats (IWAE bound, "
+                         f"K={config.iwae_k}, {IWAE_ESTIMATOR}; ± one standard error)")
+    report["wall_split"] = clock.split()  # what the report's writing itself costs (ms) is left out
+    report["wall_seconds"] = report["wall_split"]["wall"]
     lines = [f"# Run report: preset '{config.preset}', latent {config.latent_dim}", "",
              f"- command: `{report['command']}`",
-             f"- test ELBO: {report['test_elbo']:.2f} nats ({report['test_elbo_estimator']})",
-             f"- log p(x) >= {report['iwae']:.2f} nats (IWAE bound, K={config.iwae_k})" if config.iwae_k else "- IWAE: skipped",
-             f"- training time: {report['training_seconds']:.0f} s for {len(metrics)} epochs (evaluation excluded)",
+             f"- test ELBO: {report['test_elbo']:.2f} nats ({report['test_elbo_estimator']})", iwae_line,
+             f"- training time: {report['training_seconds']:.0f} s for {len(metrics)} epochs (train steps only)",
+             f"- {describe_split(report['wall_split'])}",
              f"- versions: {json.dumps(report['versions'])}", "", "| epoch | train loss | test ELBO | seconds |",
              "| --- | --- | --- | --- |"]
     lines += [f"| {m['epoch']} | {m['train_loss']:.2f} | {m['test_elbo']:.2f} | {m['seconds']:.1f} |" for m in metrics]
+    atomic_write_json(out / "report.json", report)
     atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     return report

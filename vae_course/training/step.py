@@ -14,14 +14,23 @@ from vae_course.losses import model_elbo
 from vae_course.training.config import TrainConfig
 from vae_course.training.weight_average import WeightAverage
 
-__all__ = ["make_optimizer", "make_weight_average", "averaged", "batch_order", "make_train_step"]
+__all__ = ["make_optimizer", "make_weight_average", "averaged", "batch_order", "make_train_step", "make_train_steps"]
 
 
 def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
-    """Adam with the config's learning rate and schedule (not yet built)."""
+    """Adam with the config's learning rate and schedule (not yet built).
+
+    "cosine": after ``warmup_epochs`` of linear rise from 0, the rate decays from its peak to 0 over
+    the remaining steps, lr(t) = ½·peak·(1 + cos(π·t / T)).
+    """
     lr = config.learning_rate
     if config.lr_schedule == "cosine":
-        lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.epochs * config.steps_per_epoch())
+        total, warmup = config.epochs * config.steps_per_epoch(), round(config.warmup_epochs * config.steps_per_epoch())
+        if warmup:
+            lr = tf.keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total - warmup, warmup_target=lr,
+                                                           warmup_steps=warmup)
+        else:
+            lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=total)
     return tf.keras.optimizers.Adam(learning_rate=lr)
 
 
@@ -64,3 +73,30 @@ def make_train_step(model, optimizer, estimator: str, seed: int, average: Weight
         return loss
 
     return train_step
+
+
+def make_train_steps(model, optimizer, estimator: str, seed: int, images, average: WeightAverage | None = None):
+    """Several train steps in one compiled call (lesson 10): what ``fit`` runs.
+
+    ``train_steps(idx)`` takes the image indices of S batches, int32 (S, B), and runs, for
+    s = 0 .. S−1, the step of :func:`make_train_step` on the batch ``images[idx[s]]``; it returns
+    the S losses, (S,), each computed before its own update. The loop is a ``tf.range`` loop inside
+    one ``tf.function`` call, so the call overhead is paid once per S steps, and the training images
+    stay one tensor, gathered by index. Same seeds and batches give the same weights as S calls of
+    ``make_train_step``: eps for global step g is still ``stateless_normal(seed=(seed, g))``.
+
+    Args:
+        images: (N, 28, 28, 1) binary training images, uint8 or float32 (each batch is cast to float32).
+    """
+    images = tf.convert_to_tensor(images)  # (N, 28, 28, 1)
+    train_step = make_train_step(model, optimizer, estimator, seed, average)  # traced inline below
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])  # one trace for every (S, B)
+    def train_steps(idx):  # idx: (S, B) int32
+        losses = tf.TensorArray(tf.float32, size=tf.shape(idx)[0])
+        for s in tf.range(tf.shape(idx)[0]):
+            x = tf.cast(tf.gather(images, idx[s]), tf.float32)  # (B, 28, 28, 1)
+            losses = losses.write(s, train_step(x))
+        return losses.stack()  # (S,)
+
+    return train_steps

@@ -10,6 +10,7 @@ from vae_course.atomic_write import writable_folder_problem
 from vae_course.cli import build_parser, main
 from vae_course.training.run_folder import read_metrics
 from vae_course.training.command import _config_from_args
+from vae_course.training.progress import format_seconds
 
 
 def run_cli(args, capsys):
@@ -65,7 +66,8 @@ def test_resume_of_a_folder_without_a_run_is_a_usage_error(tmp_path, capsys):
 
 def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--epochs", "2", "--train-examples", "256", "--iwae-k", "2", "--out", str(out),
+    # 3 calls of 16 steps per epoch: the progress line of the second call has a speed and the run's ETA
+    code = main(["train", "--epochs", "2", "--train-examples", "3072", "--iwae-k", "2", "--out", str(out),
                  "--data-dir", str(mnist_dir)])
     printed = capsys.readouterr()
     assert code == 0 and f"Results in {out}" in printed.out
@@ -77,6 +79,15 @@ def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     assert [m["epoch"] for m in metrics] == [1, 2]
     assert report["test_elbo"] == pytest.approx(metrics[-1]["test_elbo"], abs=1e-3)  # same estimator and seed
     assert report["iwae"] >= report["test_elbo"] - 1.0 and report["iwae_k"] == 2
+    assert report["iwae_subset_size"] == 1000 and 0 < report["iwae_standard_error"] < 1.0
+    split = report["wall_split"]  # every second of the run charged to one phase
+    assert set(split) == {"start-up", "train steps", "per-epoch evaluation", "final bound", "figures and report",
+                          "other", "wall"}
+    assert min(split.values()) >= 0 and sum(v for k, v in split.items() if k != "wall") == pytest.approx(split["wall"])
+    assert split["train steps"] == pytest.approx(sum(m["seconds"] for m in metrics), rel=0.05)
+    assert printed.out.splitlines()[-1].startswith(f"Wall time {format_seconds(split['wall'])} (")
+    assert "train steps" in printed.out.splitlines()[-1] and "wall time" in (out / "report.md").read_text()
+    assert "final bound (IWAE, K=2, 1000 test images)" in printed.err and "(run " in printed.err
     assert report["test_examples"] == 10000 and report["versions"]["tensorflow"]
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
     code, err = run_cli(["train", "--out", str(out)], capsys)  # never overwrite a run

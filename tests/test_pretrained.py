@@ -5,6 +5,7 @@ import pytest
 from vae_course.losses import evaluate
 from vae_course.pretrained import PRETRAINED_LATENT_DIMS, load_pretrained, pretrained_info
 from vae_course.preprocessing import load_binarized_mnist
+from vae_course.training.evaluation import Evaluator, iwae_subset
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,25 @@ def test_shipped_model_reproduces_its_recorded_test_elbo(latent_dim, x_test):
     elbo = evaluate(model, x_test, seed=info["seed"])  # the estimator write_final_report used
     assert elbo == pytest.approx(info["test_elbo"], abs=0.05)
     assert info["iwae"] > info["test_elbo"]  # the importance-weighted bound is tighter
+
+
+@pytest.mark.parametrize("latent_dim", PRETRAINED_LATENT_DIMS)
+def test_shipped_model_reproduces_its_recorded_iwae_estimate(latent_dim, x_test):
+    """The report's IWAE figure: all-image ELBO + the IWAE-ELBO gap of the fixed 1,000-image subset."""
+    info = pretrained_info(latent_dim)
+    assert info["iwae_subset_size"] == 1000 and info["iwae_k"] == 100
+    evaluator = Evaluator(load_pretrained(latent_dim), x_test, info["seed"])
+    elbo = evaluator.elbo_values()  # (10000,)
+    subset = iwae_subset(len(x_test))
+    iwae = evaluator.iwae_values(subset, info["iwae_k"])  # (1000,)
+    gap = iwae - elbo[subset]
+    assert gap.mean() > 1.0  # the bound with K = 100 is tighter than the ELBO
+    estimate = elbo.mean() + gap.mean()
+    standard_error = gap.std(ddof=1) / np.sqrt(1000) * np.sqrt(1 - 1000 / 10000)  # sampling without replacement
+    assert estimate == pytest.approx(info["iwae"], abs=0.05)
+    assert standard_error == pytest.approx(info["iwae_standard_error"], rel=0.02)
+    # the figure measured on all 10,000 images before the subset estimate, within 3 standard errors
+    assert abs(info["iwae_all_test_images"] - info["iwae"]) < 3 * info["iwae_standard_error"]
 
 
 def test_shipped_models_meet_the_course_targets():

@@ -90,6 +90,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
+        print("vae-course train: starting TensorFlow ...", file=sys.stderr, flush=True)  # a few silent seconds
         from vae_course.training.command import run_train
 
         return run_train(args, parser, started=started)

@@ -42,7 +42,6 @@ def run_train(args, parser, started: float | None = None) -> int:
     (printed last and recorded in the report) count from there.
     """
     started = time.perf_counter() if started is None else started
-    print("vae-course train: starting TensorFlow ...", file=sys.stderr, flush=True)
     from vae_course.atomic_write import writable_folder_problem
     from vae_course.training.run_folder import has_checkpoint
 

@@ -118,23 +118,23 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
                           later=lambda sps, epoch=epoch: later(epoch, sps))
         t0 = time.perf_counter()
         try:
-            for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs, config.steps_per_call,
-                                      start):
-                with clock.phase("train steps"):
+            with clock.phase("train steps"):  # the time metrics.csv counts as seconds
+                for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs, config.steps_per_call,
+                                          start):
                     try:
                         losses = np.asarray(train_steps(tf.constant(idx, tf.int32)), np.float64)  # (S,)
                     except tf.errors.InvalidArgumentError as err:
                         losses, detail = np.full(len(idx), math.nan), f" ({err.message.splitlines()[0]})"
                     else:
                         detail = ""
-                bad = np.flatnonzero(~np.isfinite(losses))
-                if len(bad):
-                    raise TrainingDiverged(
-                        f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}{detail}. "
-                        f"The last good checkpoint in {out} was kept; lower the learning rate and start a new run.")
-                part["loss_sum"] += float(losses.sum()) * idx.shape[1]
-                part["count"] += idx.size
-                bar.update(float(losses[-1]), steps=len(idx))
+                    bad = np.flatnonzero(~np.isfinite(losses))
+                    if len(bad):
+                        raise TrainingDiverged(
+                            f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}{detail}. "
+                            f"The last good checkpoint in {out} was kept; lower the learning rate and start a new run.")
+                    part["loss_sum"] += float(losses.sum()) * idx.shape[1]
+                    part["count"] += idx.size
+                    bar.update(float(losses[-1]), steps=len(idx))
         except KeyboardInterrupt:
             part["seconds"] += time.perf_counter() - t0
             save_checkpoint(out, model, optimizer, meta, average)

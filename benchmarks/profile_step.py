@@ -5,8 +5,9 @@
 Runs each preset's train function as ``fit`` runs it (tutorial: one step per call, batch 32;
 course: ``steps_per_call`` steps per call, batch 64) under TensorFlow's profiler, after a warm-up
 that traces it, and sums the host time of every TensorFlow op by op type from the profiler's
-XPlane trace. Shares are of the summed op time; "wall" is the elapsed time of the profiled calls.
-On 2 cores the ops of one step partly overlap, so op time can exceed wall time.
+XPlane trace. Shares are of the summed op (kernel) time; "wall" is the elapsed time of the profiled calls. On 2
+cores the ops of one step partly overlap; wall time minus op time is roughly the framework's own
+work (executor, function call, Python).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import collections
 import glob
 import os
 import platform
+import re
 import tempfile
 import time
 
@@ -38,6 +40,9 @@ def train_function(config, images):
                         for i in range(0, len(idx), config.steps_per_call)]
 
 
+OP_TYPE = re.compile(r"_?[A-Z][A-Za-z0-9]*")
+
+
 def op_times(logdir) -> collections.Counter:
     """Seconds per op type, summed over the host plane's TensorFlow op events of the trace in ``logdir``."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
@@ -53,8 +58,10 @@ def op_times(logdir) -> collections.Counter:
             for line in plane.lines:
                 for event in line.events:
                     name = plane.event_metadata[event.metadata_id].name
-                    if ":" in name and not name.startswith(("$", "Iterator")):  # "scope/op:OpType"
-                        totals[name.rsplit(":", 1)[1]] += event.duration_ps * 1e-12
+                    op_type = name.rsplit(":", 1)[-1].strip()
+                    # "scope/op:OpType" kernel events; not the executor's and the function's enclosing events
+                    if ":" in name and OP_TYPE.fullmatch(op_type) and op_type not in ("Process", "Run"):
+                        totals[op_type] += event.duration_ps * 1e-12
     return totals
 
 

@@ -5,9 +5,15 @@ import subprocess
 import sys
 
 import pytest
+import tensorflow as tf
 
 from vae_course.atomic_write import writable_folder_problem
 from vae_course.cli import build_parser, main
+from vae_course.distributions import sample_eps
+from vae_course.losses import evaluate, model_elbo
+from vae_course.models import CVAE, load_weights
+from vae_course.preprocessing import load_binarized_mnist
+from vae_course.training.evaluation import iwae_subset
 from vae_course.training.run_folder import read_metrics
 from vae_course.training.command import _config_from_args
 from vae_course.training.progress import format_seconds
@@ -29,6 +35,9 @@ def run_cli(args, capsys):
     (["--learning-rate", "fast"], "--learning-rate: expected a positive number, got 'fast'"),
     (["--batch-size", "0"], "--batch-size: expected a positive integer"),
     (["--ema-momentum", "1"], "--ema-momentum: expected a number in [0, 1)"),
+    (["--warmup-epochs", "-1"], "--warmup-epochs: expected a finite number >= 0, got -1"),
+    (["--warmup-epochs", "10"], "warmup_epochs must be in [0, epochs)"),
+    (["--preset", "tutorial", "--warmup-epochs", "1"], "needs lr_schedule 'cosine'"),
     (["--train-examples", "70000"], "train_examples must be in 1..60000"),
 ])
 def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):
@@ -77,9 +86,16 @@ def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     report = json.loads((out / "report.json").read_text())
     metrics = read_metrics(out)
     assert [m["epoch"] for m in metrics] == [1, 2]
-    assert report["test_elbo"] == pytest.approx(metrics[-1]["test_elbo"], abs=1e-3)  # same estimator and seed
+    # the per-epoch test ELBO: a fixed random 2,000 of the test images, eps row j for test image j
+    model = load_weights(CVAE(latent_dim=2), out / "model.weights.h5")
+    x_test = load_binarized_mnist(mnist_dir)[1][0]  # (10000, 28, 28, 1)
+    subset = iwae_subset(10000, 2000)
+    eps = sample_eps((10000, 2), 0).numpy()[subset]  # (2000, 2)
+    assert metrics[-1]["test_elbo"] == pytest.approx(float(tf.reduce_mean(model_elbo(model, x_test[subset], eps))),
+                                                     abs=1e-3)
+    assert report["test_elbo"] == pytest.approx(evaluate(model, x_test, seed=0), abs=1e-3)  # all 10,000
     assert report["iwae"] >= report["test_elbo"] - 1.0 and report["iwae_k"] == 2
-    assert report["iwae_subset_size"] == 1000 and 0 < report["iwae_standard_error"] < 1.0
+    assert report["iwae_subset_size"] == 500 and 0 < report["iwae_standard_error"] < 1.0
     split = report["wall_split"]  # every second of the run charged to one phase
     assert set(split) == {"start-up", "train steps", "per-epoch evaluation", "final bound", "figures and report",
                           "other", "wall"}
@@ -87,7 +103,7 @@ def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     assert split["train steps"] == pytest.approx(sum(m["seconds"] for m in metrics), rel=0.05)
     assert printed.out.splitlines()[-1].startswith(f"Wall time {format_seconds(split['wall'])} (")
     assert "train steps" in printed.out.splitlines()[-1] and "wall time" in (out / "report.md").read_text()
-    assert "final bound (IWAE, K=2, 1000 test images)" in printed.err and "(run " in printed.err
+    assert "final bound (IWAE, K=2, 500 test images)" in printed.err and "(run " in printed.err
     assert report["test_examples"] == 10000 and report["versions"]["tensorflow"]
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
     code, err = run_cli(["train", "--out", str(out)], capsys)  # never overwrite a run
@@ -109,9 +125,10 @@ def test_preset_names_match_the_presets():
 
 def test_preset_settings_can_be_overridden():
     parser = build_parser()
-    args = parser.parse_args(["train", "--ema-momentum", "0", "--batch-size", "32", "--learning-rate", "1e-3"])
+    args = parser.parse_args(["train", "--ema-momentum", "0", "--batch-size", "32", "--learning-rate", "1e-3",
+                              "--warmup-epochs", "0"])
     config, out = _config_from_args(args, parser)
-    assert (config.ema_momentum, config.batch_size, config.learning_rate) == (0.0, 32, 1e-3)
+    assert (config.ema_momentum, config.batch_size, config.learning_rate, config.warmup_epochs) == (0.0, 32, 1e-3, 0)
     assert config.preset == "course" and str(out) == "runs/course-latent2"
     config, _ = _config_from_args(parser.parse_args(["train"]), parser)
     assert config.ema_momentum == 0.99

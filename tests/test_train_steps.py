@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from vae_course.losses import model_elbo
-from vae_course.training import TrainConfig, build, fit, make_train_step, make_weight_average
+from vae_course.training import TrainConfig, build, fit, make_optimizer, make_train_step, make_weight_average
 from vae_course.training.step import make_train_steps
 
 CONFIG = TrainConfig(preset="tiny", epochs=2, batch_size=8, learning_rate=3e-3, train_examples=43, test_examples=16,
@@ -77,3 +77,16 @@ def test_fit_gives_the_same_weights_for_any_steps_per_call(tmp_path, images):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
     assert [m["train_loss"] for m in m2] == pytest.approx([m["train_loss"] for m in m1], rel=1e-5)
     assert [m["test_elbo"] for m in m2] == pytest.approx([m["test_elbo"] for m in m1], rel=1e-5)
+
+
+def test_learning_rate_warms_up_linearly_then_decays_as_a_cosine():
+    config = TrainConfig(epochs=2, batch_size=64, train_examples=640, learning_rate=4e-3, warmup_epochs=0.5)
+    total, warmup = 20, 5  # 10 steps per epoch
+    optimizer = make_optimizer(config)
+    optimizer.build([tf.Variable(0.0)])
+    for t in (0, 2, 5, 9, 12, 20):
+        optimizer.iterations.assign(t)
+        want = 4e-3 * t / warmup if t < warmup else 2e-3 * (1 + np.cos(np.pi * (t - warmup) / (total - warmup)))
+        assert float(optimizer.learning_rate) == pytest.approx(want, rel=1e-5, abs=1e-9), t
+    with pytest.raises(ValueError, match="warmup_epochs must be in"):
+        config.replace(lr_schedule="constant")

@@ -40,9 +40,10 @@ def test_subset_of_all_images_gives_the_plain_mean_and_no_error():
 
 def test_iwae_subset_is_a_fixed_random_spread_of_the_test_set():
     a, b = iwae_subset(10000), iwae_subset(10000)
-    assert np.array_equal(a, b) and len(np.unique(a)) == 1000 and np.all(np.diff(a) > 0)
-    assert a[0] < 50 and a[-1] > 9950 and 400 < np.sum(a < 5000) < 600  # both halves of the test set
+    assert np.array_equal(a, b) and len(np.unique(a)) == 500 and np.all(np.diff(a) > 0)
+    assert a[0] < 100 and a[-1] > 9900 and 200 < np.sum(a < 5000) < 300  # both halves of the test set
     assert np.array_equal(iwae_subset(300), np.arange(300))
+    assert len(iwae_subset(10000, 2000)) == 2000  # fit's per-epoch subset
 
 
 def test_evaluator_gives_what_losses_evaluate_gives():

@@ -55,6 +55,16 @@ def _momentum(text: str) -> float:
     return value
 
 
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
 PRESET_NAMES = ("course", "tutorial")  # the keys of vae_course.training.PRESETS (a test checks it);
 # listed here so that the parser, and commands other than train, start without TensorFlow.
 
@@ -71,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=_positive_float, help="Adam's peak learning rate (preset's default)")
     train.add_argument("--ema-momentum", type=_momentum, metavar="M",
                        help="moving average of the weights, 0 to turn it off (preset's default)")
+    train.add_argument("--warmup-epochs", type=_nonnegative_float, metavar="E",
+                       help="linear learning-rate warm-up before the cosine decay, 0 for none (preset's default)")
     train.add_argument("--seed", type=_nonnegative_int, help="seed for weights, batches and noise (default 0)")
     train.add_argument("--train-examples", type=_positive_int, help="use only the first N training images")
     train.add_argument("--iwae-k", type=_nonnegative_int, help="importance samples for the final log p(x) (0: skip)")

@@ -15,8 +15,8 @@ def _config_from_args(args, parser):
     from vae_course.training.run_folder import read_checkpoint_meta
 
     if args.resume is not None:
-        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "ema_momentum", "seed", "train_examples",
-                    "iwae_k")
+        settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "warmup_epochs", "ema_momentum", "seed",
+                    "train_examples", "iwae_k")
         given = [f"--{k.replace('_', '-')}" for k in settings if getattr(args, k) is not None]
         given += ["--out"] if args.out is not None else []
         if given:
@@ -28,7 +28,8 @@ def _config_from_args(args, parser):
         return TrainConfig.from_dict(meta["config"]), args.resume
     try:
         config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, batch_size=args.batch_size,
-                        learning_rate=args.learning_rate, ema_momentum=args.ema_momentum, seed=args.seed,
+                        learning_rate=args.learning_rate, warmup_epochs=args.warmup_epochs,
+                        ema_momentum=args.ema_momentum, seed=args.seed,
                         train_examples=args.train_examples, iwae_k=args.iwae_k)
     except ValueError as err:
         parser.error(str(err))
@@ -67,13 +68,15 @@ def run_train(args, parser, started: float | None = None) -> int:
         print(f"vae-course train: {err}", file=sys.stderr)
         return EXIT_FAILED
     print(f"training preset '{config.preset}' (latent {config.latent_dim}, {config.epochs} epochs, batch "
-          f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}, {config.estimator} ELBO"
+          f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}"
+          f"{f' after {config.warmup_epochs:g} epochs of warm-up' if config.warmup_epochs else ''}, {config.estimator} ELBO"
           f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {out}")
     snapshots = EpochSnapshots(out, config)
     try:
-        # after fit: the final ELBO (one evaluation), the IWAE bound (K passes of the decoder for each
-        # image of the subset) and the figures (about one evaluation): a rough guess, for the run's ETA
-        after = 2 + config.iwae_k * min(IWAE_SUBSET_SIZE, len(x_test)) / config.test_examples
+        # after fit, in per-epoch evaluations (for the run's ETA, roughly): the final ELBO on all test
+        # images, the IWAE bound (K decoder passes for each image of its subset) and the figures (~1)
+        per_epoch = min(config.epoch_test_images, config.test_examples)
+        after = 1 + (len(x_test) + config.iwae_k * min(IWAE_SUBSET_SIZE, len(x_test))) / per_epoch
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
                              on_epoch_end=snapshots, clock=clock, work_after_fit=after)
     except TrainingInterrupted as err:

@@ -27,7 +27,8 @@ class TrainConfig:
     ema_momentum: float = 0.99  # evaluate and save a moving average of the weights (weight_average.py; 0: off)
     seed: int = 0  # seeds weights, batch order and eps: same seed, same run
     train_examples: int = 60000  # first N training images (smaller for smoke runs and tests)
-    test_examples: int = 10000  # first N test images for the per-epoch test ELBO
+    test_examples: int = 10000  # first N test images for the test ELBOs
+    epoch_test_images: int = 2000  # per-epoch test ELBO on a fixed random subset of them (the report uses all)
     iwae_k: int = 100  # importance samples for the final log p(x) estimate (0: skip)
     steps_per_call: int = 16  # train steps per compiled call (speed only: the same weights for any value)
 
@@ -52,6 +53,8 @@ class TrainConfig:
             problems.append("train_examples must be in 1..60000 and test_examples in 1..10000")
         if not 0 <= self.ema_momentum < 1:
             problems.append(f"ema_momentum must be in [0, 1) (0 turns weight averaging off), got {self.ema_momentum}")
+        if self.epoch_test_images < 1:
+            problems.append(f"epoch_test_images must be >= 1, got {self.epoch_test_images}")
         if self.steps_per_call < 1:
             problems.append(f"steps_per_call must be >= 1, got {self.steps_per_call}")
         if self.iwae_k < 0:
@@ -72,7 +75,7 @@ class TrainConfig:
 
 
 # Values of settings that runs recorded before the setting existed (they trained without it).
-LEGACY_VALUES = {"ema_momentum": 0.0, "steps_per_call": 1, "warmup_epochs": 0.0}
+LEGACY_VALUES = {"ema_momentum": 0.0, "steps_per_call": 1, "warmup_epochs": 0.0, "epoch_test_images": 10000}
 
 
 PRESETS = {

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from vae_course.models import CVAE
 from vae_course.training.config import TrainConfig
-from vae_course.training.evaluation import Evaluator
+from vae_course.training.evaluation import Evaluator, iwae_subset
 from vae_course.training.progress import ProgressBar
 from vae_course.training.run_folder import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
 from vae_course.training.step import (averaged, batch_order, make_optimizer, make_train_steps,
@@ -74,6 +74,10 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         work_after_fit: what the caller will do after ``fit``, in units of one per-epoch evaluation
             (for the run's ETA on the progress bar).
 
+    The per-epoch test ELBO (metrics.csv) is the mean over a fixed random subset of
+    ``config.epoch_test_images`` of the test images, the same subset every epoch and every run
+    (``training.evaluation.iwae_subset``); the final report evaluates all of them.
+
     Test ELBOs, ``on_epoch_end`` and the returned model use the moving average of the weights
     when the config asks for one (``ema_momentum`` > 0); the checkpoint keeps both.
 
@@ -102,12 +106,13 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     if wrap_step is not None:
         train_steps = wrap_step(train_steps, model, average)
     evaluator = Evaluator(model, x_test, config.seed)
+    epoch_images = iwae_subset(len(x_test), config.epoch_test_images)  # a fixed random subset: cheap per epoch
     spe, bs = config.steps_per_epoch(), config.batch_size
     eval_seconds = None  # measured per-epoch evaluation time, for the run's ETA
 
     def later(epoch, seconds_per_step):
         """Seconds the run needs after the current epoch's train steps (the progress bar's run ETA)."""
-        per_eval = eval_seconds if eval_seconds is not None else len(x_test) / bs * seconds_per_step / 3
+        per_eval = eval_seconds if eval_seconds is not None else len(epoch_images) / bs * seconds_per_step / 3
         epochs_left = config.epochs - epoch - 1
         return epochs_left * spe * seconds_per_step + (epochs_left + 1 + work_after_fit) * per_eval
 
@@ -145,7 +150,7 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         t_eval = time.perf_counter()
         with clock.phase("per-epoch evaluation"):
             with averaged(average):
-                test_elbo = evaluator.elbo()
+                test_elbo = evaluator.elbo(epoch_images)
             meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
                                     "test_elbo": test_elbo, "seconds": seconds})
             meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}

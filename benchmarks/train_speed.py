@@ -125,7 +125,8 @@ def default_run(extra_args) -> dict:
 def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                  platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
-    return {"cpu": model, "cpu_threads": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+    return {"cpu": model, "cpu_threads": os.cpu_count(), "machine": platform.machine(),
+            "python": platform.python_version(),
             "tensorflow": tf.__version__, "load_average_at_start": os.getloadavg()[0]}
 
 
@@ -159,7 +160,8 @@ def main(argv=None):
                          "reached": course.reached, "curve": course.curve}
     results["interleaved_speed"] = speed
     t, c = results["tutorial"], results["course"]
-    print(f"(a) images/s during the runs: tutorial {t['images_per_s']:.0f}, course {c['images_per_s']:.0f}; interleaved "
+    print(f"(a) images/s during the runs: tutorial {t['images_per_s']:.0f}, course {c['images_per_s']:.0f}; "
+          f"interleaved "
           f"in this process: tutorial {speed['tutorial_images_per_s']:.0f}, course {speed['course_images_per_s']:.0f}, "
           f"ratio course/tutorial {speed['course_over_tutorial']:.2f} (quartiles {speed['ratio_quartiles'][0]:.2f}-"
           f"{speed['ratio_quartiles'][1]:.2f})")
@@ -170,8 +172,9 @@ def main(argv=None):
             "fraction": r["train_seconds"] / tutorial.seconds, "course_epochs": r["epochs"],
             "fraction_from_interleaved_speed": r["epochs"] / len(tut_metrics) / speed["course_over_tutorial"]}
         q = results["time_to_quality"]
-        print(f"(b) the course preset reaches the tutorial preset's final test ELBO ({target:.2f}) after {r['epochs']:.3f} "
-              f"epochs, {r['train_seconds']:.1f} s of train steps; the tutorial preset trained {tutorial.seconds:.1f} s: "
+        print(f"(b) the course preset reaches the tutorial preset's final test ELBO ({target:.2f}) after "
+              f"{r['epochs']:.3f} epochs, {r['train_seconds']:.1f} s of train steps; the tutorial preset trained "
+              f"{tutorial.seconds:.1f} s: "
               f"1/{1 / q['fraction']:.2f} of its time (from epochs and the interleaved speed ratio: "
               f"1/{1 / q['fraction_from_interleaved_speed']:.2f})")
     else:

@@ -100,6 +100,7 @@ def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     assert set(split) == {"start-up", "train steps", "per-epoch evaluation", "final bound", "figures and report",
                           "other", "wall"}
     assert min(split.values()) >= 0 and sum(v for k, v in split.items() if k != "wall") == pytest.approx(split["wall"])
+    assert min(split[k] for k in ("start-up", "per-epoch evaluation", "final bound", "figures and report")) > 0
     assert split["train steps"] == pytest.approx(sum(m["seconds"] for m in metrics), rel=0.05)
     assert printed.out.splitlines()[-1].startswith(f"Wall time {format_seconds(split['wall'])} (")
     assert "train steps" in printed.out.splitlines()[-1] and "wall time" in (out / "report.md").read_text()

@@ -67,10 +67,19 @@ def test_eps_of_global_step_g_is_stateless_normal_seed_g(images):
 def test_fit_gives_the_same_weights_for_any_steps_per_call(tmp_path, images):
     """43 images in batches of 8: 5 full batches and one of 3 per epoch, in calls of 1, or of 2, 2, 1 and 1."""
     data = (images[:43], images[48:])
-    finals = []
+    finals, seen = [], []
+
+    def count(steps, model, average):
+        def counted(idx):  # idx (S, B): every training image once per epoch
+            seen.extend(np.asarray(idx).ravel().tolist())
+            return steps(idx)
+        return counted
+
     for steps_per_call in (1, 2):
+        seen.clear()
         model, metrics = fit(CONFIG.replace(steps_per_call=steps_per_call), tmp_path / str(steps_per_call), data,
-                             stream=io.StringIO())
+                             stream=io.StringIO(), wrap_step=count)
+        assert sorted(seen) == sorted(list(range(43)) * 2)  # 2 epochs, the last batch of 3 included
         finals.append(([v.numpy() for v in model.variables], metrics))
     (w1, m1), (w2, m2) = finals
     for a, b in zip(w1, w2, strict=True):

@@ -1,7 +1,6 @@
 """Training loop: presets, deterministic resume, divergence guard, checkpoints, atomic files."""
 import io
 import math
-import os
 
 import numpy as np
 import pytest

@@ -3,12 +3,15 @@
 Modules, one job each:
 
 - ``config``: :class:`TrainConfig` and the ``tutorial``/``course`` presets.
-- ``step``: the compiled train step, the optimizer, the batch order, the weight-average switch.
+- ``step``: the compiled train step (and several per call), the optimizer, the batch order, the
+  weight-average switch.
 - ``weight_average``: the moving average of the weights the course preset evaluates and saves.
 - ``loop``: :func:`build` and :func:`fit`, the resumable training loop.
+- ``evaluation``: the test ELBO and the IWAE bound of a run, traced once; the IWAE subset estimate.
 - ``run_folder``: checkpoints and ``metrics.csv``.
 - ``report``: per-epoch samples, the GIF, the figures and ``report.md``/``report.json``.
-- ``progress``: the text progress bar.
+- ``progress``: the text progress bar (with the run's ETA).
+- ``wall_clock``: the wall time of a run, split into phases.
 - ``command``: ``vae-course train``.
 
 ``from vae_course import training`` gives the names lessons use: ``training.PRESETS``,
@@ -17,7 +20,8 @@ Modules, one job each:
 """
 from vae_course.training.config import PRESETS, TrainConfig, preset
 from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, build, fit
-from vae_course.training.step import averaged, batch_order, make_optimizer, make_train_step, make_weight_average
+from vae_course.training.step import (averaged, batch_order, make_optimizer, make_train_step, make_train_steps,
+                                      make_weight_average)
 
 __all__ = ["PRESETS", "TrainConfig", "preset", "build", "fit", "TrainingDiverged", "TrainingInterrupted",
-           "make_train_step", "make_optimizer", "make_weight_average", "averaged", "batch_order"]
+           "make_train_step", "make_train_steps", "make_optimizer", "make_weight_average", "averaged", "batch_order"]

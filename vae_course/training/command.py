@@ -69,7 +69,8 @@ def run_train(args, parser, started: float | None = None) -> int:
         return EXIT_FAILED
     print(f"training preset '{config.preset}' (latent {config.latent_dim}, {config.epochs} epochs, batch "
           f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}"
-          f"{f' after {config.warmup_epochs:g} epochs of warm-up' if config.warmup_epochs else ''}, {config.estimator} ELBO"
+          f"{f' after {config.warmup_epochs:g} epochs of warm-up' if config.warmup_epochs else ''}, "
+          f"{config.estimator} ELBO"
           f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {out}")
     snapshots = EpochSnapshots(out, config)
     try:
@@ -91,7 +92,8 @@ def run_train(args, parser, started: float | None = None) -> int:
     report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
     print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
           + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
-             f"estimated from {report['iwae_subset_size']} test images, ± one standard error)" if config.iwae_k else ""))
+             f"estimated from {report['iwae_subset_size']} test images, ± one standard error)"
+             if config.iwae_k else ""))
     print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
           f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
     print(describe_split(report["wall_split"]).capitalize() + ".")

@@ -91,8 +91,8 @@ class Evaluator:
         """Per-image ELBOs (analytic KL, 1 sample of z), (N,) or (len(indices),); with ``with_means``
         also the encoder means of the same images, (n, D) (the latent scatter plot needs them)."""
         idx = np.arange(len(self.eps)) if indices is None else np.asarray(indices)
-        out = [self._elbo(tf.gather(self.x, idx[i:i + self.batch_size]), tf.gather(self.eps, idx[i:i + self.batch_size]))
-               for i in range(0, len(idx), self.batch_size)]
+        batches = [idx[i:i + self.batch_size] for i in range(0, len(idx), self.batch_size)]
+        out = [self._elbo(tf.gather(self.x, b), tf.gather(self.eps, b)) for b in batches]
         elbo = np.concatenate([o[0].numpy() for o in out])  # (n,)
         return (elbo, np.concatenate([o[1].numpy() for o in out])) if with_means else elbo
 
@@ -104,7 +104,8 @@ class Evaluator:
         """(n,) per-image IWAE bounds with ``k`` samples; batch i of ``indices`` uses seed (seed, i).
         ``on_batch(done, total)`` is called after each batch (progress)."""
         if k not in self._iwae:
-            self._iwae[k] = tf.function(lambda x, s: iwae_bound(self.model, x, k, s), input_signature=self._iwae_signature)
+            self._iwae[k] = tf.function(lambda x, s: iwae_bound(self.model, x, k, s),
+                                        input_signature=self._iwae_signature)
         per = max(1, IWAE_IMAGES_PER_BATCH // k)
         idx = np.asarray(indices)
         starts = range(0, len(idx), per)

@@ -135,7 +135,8 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
                     bad = np.flatnonzero(~np.isfinite(losses))
                     if len(bad):
                         raise TrainingDiverged(
-                            f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}{detail}. "
+                            f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}"
+                            f"{detail}. "
                             f"The last good checkpoint in {out} was kept; lower the learning rate and start a new run.")
                     part["loss_sum"] += float(losses.sum()) * idx.shape[1]
                     part["count"] += idx.size

@@ -87,7 +87,8 @@ def versions() -> dict:
     import keras
     import tensorflow_probability as tfp
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "tensorflow_probability": tfp.__version__,
+    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "tensorflow_probability": tfp.__version__,
             "keras": keras.__version__, "numpy": np.__version__, "machine": platform.machine(),
             "cpu_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()}
 

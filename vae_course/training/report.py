@@ -148,7 +148,8 @@ def write_final_report(out_dir, model, config, metrics, x_test, y_test, argv=Non
         iwae_line = "- IWAE: skipped"
         if config.iwae_k:
             iwae_line = (f"- log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} nats (IWAE bound, "
-                         f"K={config.iwae_k}, {IWAE_ESTIMATOR}; ± one standard error)")
+                         f"K={config.iwae_k}, on {report['iwae_subset_size']} of the test images: {IWAE_ESTIMATOR}; "
+                         f"± one standard error)")
     report["wall_split"] = clock.split()  # what the report's writing itself costs (ms) is left out
     report["wall_seconds"] = report["wall_split"]["wall"]
     lines = [f"# Run report: preset '{config.preset}', latent {config.latent_dim}", "",

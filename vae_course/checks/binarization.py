@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_course.checks.harness import CheckFailed, call, fmt_shape, success
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 from vae_course.preprocessing import binarize as reference_binarize
 
 NAME = "binarize"
@@ -70,6 +70,7 @@ def _judge(images, got):
                       f"must become {float(p / 255 > 0.5):g}.")
 
 
+@checked(NAME)
 def check_binarize(binarize) -> None:
     """Checks the learner's ``binarize`` on batches of random digits; prints one line if correct."""
     __tracebackhide__ = True

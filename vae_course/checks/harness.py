@@ -9,6 +9,7 @@ without the checker's own traceback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import linecache
 import signal
 import sys
@@ -17,6 +18,8 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+
+from vae_course.checks.hints import hint_call
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3",
@@ -56,6 +59,65 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_MISSING = object()
+
+
+def checked(name: str):
+    """Decorates ``check_<name>(fn)``: every failure message ends with the hint call to try next.
+
+    Called without an argument (as the exercise notebooks do), the check looks ``name`` up in the
+    caller's globals, so that a cell that failed to define it (a SyntaxError, say) gets a hint here
+    instead of a second, raw NameError.
+    """
+
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapper(fn=_MISSING):
+            __tracebackhide__ = True
+            if fn is _MISSING:
+                fn = sys._getframe(1).f_globals.get(name, _MISSING)
+            try:
+                if fn is _MISSING:
+                    raise CheckFailed(f"{name} is not defined: run the cell with your function first. If that cell "
+                                      "showed an error (a SyntaxError, say), fix it and run it again.")
+                return check(fn)
+            except CheckFailed as err:
+                message = str(err)
+                raise CheckFailed(message if message.endswith(hint_call(name)) else
+                                  f"{message}\n{hint_call(name)}") from None
+
+        return wrapper
+
+    return decorate
+
+
+def refuse_reference(fn, name: str, args: dict, references) -> None:
+    """Fails when calling ``fn`` runs one of the package's ``references`` (the answer, imported, or wrapped).
+
+    Runs ``fn`` once under a profiler that records the code objects called (aliases and thin wrappers
+    included); other errors are left to the check proper.
+    """
+    codes = {getattr(r, "__code__", None) for r in references} - {None}
+    seen = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            seen.append(frame.f_code.co_name)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        with time_limit(TIME_LIMIT_S):
+            fn(*args.values())
+    except BaseException:  # noqa: BLE001 (judged later by the check itself)
+        pass
+    finally:
+        sys.setprofile(previous)
+    if seen:
+        raise CheckFailed(f"{name} calls the package's own {seen[0]} (vae_course's reference answer): that passes "
+                          "any check but teaches nothing. Write the computation yourself with TensorFlow ops.")
 
 
 def success(name: str, what: str) -> None:
@@ -108,17 +170,41 @@ def describe_error(err: Exception, name: str, args: dict) -> str:
         message = message[:300] + " ..."
     shapes = ", ".join(f"{k} {_shape_of(v)}" for k, v in args.items())
     text = f"{name} raised {type(err).__name__}: {message}{_where(err)}\nIt was called with {shapes}."
-    lowered = message.lower()
+    return text + _likely_cause(err, name, args, message.lower())
+
+
+_IMPORTS = {"np": "numpy as np", "tf": "tensorflow as tf", "tfp": "tensorflow_probability as tfp",
+            "math": "math", "tfd": "tensorflow_probability as tfp (then tfd = tfp.distributions)"}
+
+
+def _likely_cause(err: Exception, name: str, args: dict, lowered: str) -> str:
+    frames = traceback.extract_tb(err.__traceback__)
+    at_call = bool(frames) and frames[-1].filename == __file__  # raised while binding fn's own arguments
     if "double" in lowered or "float64" in lowered:
-        text += (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
-                 "(Python numbers are fine; avoid np.float64 arrays).")
-    elif isinstance(err, TypeError) and "argument" in lowered:
-        text += f" {name} must take exactly these arguments, in this order: ({', '.join(args)})."
-    elif isinstance(err, NameError):
-        text += " A name is not defined: run the cells above this one first (imports included)."
-    elif "incompatible shapes" in lowered or "shape" in lowered:
-        text += " Two operands have shapes that do not fit together: print the shapes of your intermediate values."
-    return text
+        return (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
+                "(Python numbers are fine; avoid np.float64 arrays).")
+    if "no gradients provided" in lowered:
+        return (" The tape recorded nothing that leads from the weights to your loss: run the whole forward pass "
+                "(encoder, sampling, decoder and the loss) inside the tape's `with` block.")
+    if "must hold only 0 and 1" in lowered:
+        return (" A function that expects the binary images x received other values: check the order of your "
+                "arguments (the images x first, the logits second).")
+    if isinstance(err, TypeError) and "argument" in lowered:
+        if at_call:
+            return f" {name} must take exactly these arguments, in this order: ({', '.join(args)})."
+        if "reparameterize" in lowered:
+            return (" The package's model.reparameterize(mean, logvar, eps) takes the noise eps as its third "
+                    "argument (the TensorFlow tutorial's draws it inside): draw eps yourself and pass it.")
+        return " A function you call got arguments it does not take: read its signature with help(...)."
+    if isinstance(err, NameError):
+        missing = getattr(err, "name", None) or (lowered.split("'")[1] if lowered.count("'") >= 2 else "")
+        if missing in _IMPORTS:
+            return (f" `{missing}` is not imported in this notebook: add `import {_IMPORTS[missing]}` to your cell, "
+                    "or use what the first cell imports.")
+        return " A name is not defined: check its spelling, and run the cells above this one first."
+    if "incompatible shapes" in lowered or "shape" in lowered:
+        return " Two operands have shapes that do not fit together: print the shapes of your intermediate values."
+    return ""
 
 
 def fmt_shape(shape) -> str:

@@ -37,6 +37,8 @@ KL_MISTAKES = (
             lambda mean, logvar: 0.5 * np.sum(np.exp(-logvar) * (1.0 + np.square(mean)) - 1.0 + logvar, -1)),
     Mistake("You averaged over the last axis: the KL of independent dimensions is the sum of theirs.",
             lambda mean, logvar: 0.5 * np.mean(_kl_terms(mean, logvar), -1)),
+    Mistake("You summed over the batch axis (axis 0); sum over the dimensions, the last axis.",
+            lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar), 0)),
 )
 
 

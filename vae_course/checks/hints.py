@@ -129,6 +129,6 @@ HINTS = {
         "respect to model.trainable_variables and apply them once. model.reparameterize(mean, logvar, eps) takes "
         "the noise as its third argument.",
         "loss = −(1/B) Σ_b [ log p(x_b|z_b) + log p(z_b) − log q(z_b|x_b) ], z_b = μ(x_b) + σ(x_b) ⊙ ε_b, "
-        "ε_b ~ N(0, I) fresh at every call; weights ← optimizer step along −∂loss/∂weights; return the loss.",
+        "ε_b ~ N(0, I) fresh at every call; weights ← optimizer step along −∂loss/∂weights; the step's result is the loss.",
     ),
 }

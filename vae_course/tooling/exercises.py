@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import nbformat
 from vae_course.tooling.notebooks import write_notebook
 
 __all__ = ["BEGIN", "END", "CHECK_TAG", "EXERCISE_TAG", "IGNORE_OUTPUT", "NOTEBOOK_NAME", "stub_line", "lesson_number", "generate_exercise", "solution_paths",
-           "stub_count", "has_learner_answers", "generate_main"]
+           "stub_count", "has_learner_answers", "shipped_exercise", "generate_main"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 IGNORE_OUTPUT = "nbval-ignore-output"
@@ -115,6 +116,30 @@ def has_learner_answers(exercise_nb) -> bool:
     """True when an ``exercise`` cell of ``exercise_nb`` has lost its stub: the learner wrote an answer there."""
     return any(not _STUB.search(c.source) for c in exercise_nb.cells
                if c.cell_type == "code" and EXERCISE_TAG in c.metadata.get("tags", []))
+
+
+def shipped_exercise(path):
+    """The exercise notebook as shipped, even after a learner solved it in place; None if it cannot be known.
+
+    A notebook whose exercise cells all still hold their stubs is the shipped one itself (so a freshly
+    regenerated, not yet committed exercise is compared as it is). One holding a learner's answers is
+    read as the last commit has it (``git show HEAD:<path>``): the drift test then compares what is
+    committed, never the learner's working copy. Outside a git checkout (or for an untracked file)
+    the answer is None.
+    """
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    if not has_learner_answers(nb):
+        return nb
+    try:
+        root = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+        relative = path.relative_to(Path(root).resolve()).as_posix()
+        text = subprocess.run(["git", "show", f"HEAD:{relative}"], cwd=root, capture_output=True, text=True,
+                              timeout=30, check=True).stdout
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return nbformat.reads(text, as_version=4)
 
 
 def generate_main(solutions_dir, exercises_dir) -> int:

@@ -46,7 +46,7 @@ def _clipped(x, logits):
 BERNOULLI_WRONG = [
     (_through_sigmoid, "went through probabilities"),
     (_clipped, "clipping gives wrong values"),
-    (lambda x, l: -bernoulli_log_likelihood(x, l), "you returned the cross-entropy"),
+    (lambda x, l: -bernoulli_log_likelihood(x, l), "check the overall sign"),
     (lambda x, l: -tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=l), AXES), "averaged over"),
     (lambda x, l: -tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=l), "sum over the pixel axes"),
     (lambda x, l: -tf.keras.losses.binary_crossentropy(x, l, from_logits=True), "reduced only the channel axis"),
@@ -90,7 +90,7 @@ def kl_standard_normal(mean, logvar):
 KL_WRONG = [
     (lambda m, lv: -kl_standard_normal(m, lv), "never negative"),
     (lambda m, lv: 2 * kl_standard_normal(m, lv), "factor ½ is missing"),
-    (lambda m, lv: 0.5 * tf.reduce_sum(tf.exp(lv) + m ** 2 - lv, -1), "a term −1 per dimension"),
+    (lambda m, lv: 0.5 * tf.reduce_sum(tf.exp(lv) + m ** 2 - lv, -1), "a constant term per dimension"),
     (lambda m, lv: 0.5 * tf.reduce_sum(tf.exp(0.5 * lv) + m ** 2 - 1 - lv, -1), "standard deviation where the variance belongs"),
     (lambda m, lv: 0.5 * tf.reduce_sum(tf.exp(lv) - 1 - lv, -1), "squared mean μ² is missing"),
     (lambda m, lv: 0.5 * tf.reduce_sum(tf.exp(lv) + m ** 2 - 1 + lv, -1), "logvar term has the wrong sign"),

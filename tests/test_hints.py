@@ -163,3 +163,31 @@ def test_earlier_notebooks_do_not_leak_a_later_answer(stem, name):
             text = _notebook_text(path)
             for pattern in FORBIDDEN.get(name, []):
                 assert not re.search(pattern, text), f"{path.stem} shows {pattern!r} before {stem} asks for {name}"
+
+
+def _messages():
+    """(exercise name, text of a failure message a check can print) for the checks' named mistakes."""
+    from vae_course.checks import (decoder_as_distribution, diagonal_gaussians, elbo, iwae, log_variance,
+                                   reparameterization)
+
+    pairs = [(diagonal_gaussians, "log_normal_pdf", "MISTAKES"), (log_variance, "std_from_logvar", "MISTAKES"),
+             (reparameterization, "reparameterize", "MISTAKES"),
+             (decoder_as_distribution, "bernoulli_log_likelihood", "MISTAKES"),
+             (elbo, "kl_standard_normal", "KL_MISTAKES"), (elbo, "elbo_single_sample", "ELBO_MISTAKES"),
+             (iwae, "iwae_bound", "MISTAKES")]
+    found = [(name, m.hint) for module, name, attr in pairs for m in getattr(module, attr)]
+    found += [(name, text) for module, name, attrs in [
+        (log_variance, "std_from_logvar", ("EXTREME",)), (reparameterization, "reparameterize", ("NONFINITE",)),
+        (decoder_as_distribution, "bernoulli_log_likelihood", ("STABLE",)), (iwae, "iwae_bound", ("NONFINITE",)),
+        (diagonal_gaussians, "log_normal_pdf", ("NONFINITE",))] for text in (getattr(module, a) for a in attrs)]
+    return found
+
+
+MESSAGES = _messages()
+
+
+@pytest.mark.parametrize("name,message", MESSAGES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MESSAGES)])
+def test_failure_messages_name_the_mistake_not_the_formula(name, message):
+    for pattern in FORBIDDEN[name]:
+        assert not re.search(pattern, message), f"a failure message of {name} shows {pattern!r}: {message}"
+    assert HINTS[name][-1] not in message

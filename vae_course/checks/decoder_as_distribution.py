@@ -34,8 +34,8 @@ def _through_probabilities(x, logits):
 
 
 MISTAKES = (
-    Mistake("Your values are positive: you returned the cross-entropy. The log-likelihood of binary pixels is "
-            "<= 0, the negative of the cross-entropy.",
+    Mistake("Your values are positive, but the log-probability of binary pixels is <= 0 (each pixel's "
+            "probability is at most 1): check the overall sign.",
             lambda x, logits: -np.sum(_per_pixel(x, logits), AXES)),
     Mistake("You averaged over the pixels: they are independent given z, so their log-probabilities add up (sum).",
             lambda x, logits: np.mean(_per_pixel(x, logits), AXES)),
@@ -45,16 +45,15 @@ MISTAKES = (
             lambda x, logits: np.sum(x * -_softplus(-logits), AXES)),
     Mistake("Pixels equal to 1 contribute log σ(ℓ): that term is missing.",
             lambda x, logits: np.sum((1 - x) * -_softplus(logits), AXES)),
-    Mistake("Each pixel's value is off by its logit ℓ: log σ(ℓ) and log(1 − σ(ℓ)) differ by exactly ℓ, and "
-            "softplus(ℓ) and softplus(−ℓ) too. Check the sign inside your softplus (or which term you wrote).",
+    Mistake("Each pixel's value is off by its logit ℓ: log σ(ℓ) and log(1 − σ(ℓ)) differ by exactly ℓ: "
+            "check which of the two each pixel value uses (or a sign inside).",
             lambda x, logits: np.sum(x * logits - _softplus(-logits), AXES)),
     Mistake("The logits are not probabilities: the probability of a white pixel is σ(ℓ), the sigmoid of the logit.",
             lambda x, logits: np.sum(x * np.log(logits) + (1 - x) * np.log(1 - logits), AXES)),
 )
 STABLE = ("You went through probabilities (sigmoid, then log): in float32, σ(ℓ) rounds to exactly 1 for ℓ ≳ 17 "
           "and to 0 for ℓ ≲ −104, so log gives −inf or NaN, and clipping gives wrong values. For logits like ±1e4 "
-          "write log σ(ℓ) and log(1 − σ(ℓ)) directly in terms of ℓ, never forming σ(ℓ) (hint level 2), or use "
-          "TensorFlow's cross-entropy computed from logits.")
+          "write log σ(ℓ) and log(1 − σ(ℓ)) directly in terms of ℓ, never forming σ(ℓ) (hint level 2).")
 MISTAKES = (Mistake(STABLE, _through_probabilities),) + MISTAKES  # first: it also gives NaN, as the last one does
 
 

@@ -23,8 +23,8 @@ KL_MISTAKES = (
             lambda mean, logvar: -0.5 * np.sum(_kl_terms(mean, logvar), -1)),
     Mistake("Your values are twice the answer: the factor ½ is missing.",
             lambda mean, logvar: np.sum(_kl_terms(mean, logvar), -1)),
-    Mistake("For mean = 0 and logvar = 0, q is the prior itself and the KL must be 0: a term −1 per dimension "
-            "is missing.", lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar) + 1.0, -1)),
+    Mistake("For mean = 0 and logvar = 0, q is the prior itself and the KL must be 0; yours is not: a constant "
+            "term per dimension is missing.", lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar) + 1.0, -1)),
     Mistake("You used the standard deviation where the variance belongs.",
             lambda mean, logvar: 0.5 * np.sum(np.exp(0.5 * logvar) + np.square(mean) - 1.0 - logvar, -1)),
     Mistake("The squared mean μ² is missing: moving q away from 0 costs KL.",
@@ -107,7 +107,7 @@ ELBO_MISTAKES = (
     _elbo_mistake("The term −log q(z|x), the log-density of z under the encoder's Gaussian, is missing.",
                   lambda px, pz, q, kl: px + pz),
     _elbo_mistake("Your result is log p(x|z) alone: add log p(z) − log q(z|x). (If you wrote both terms, check that "
-                  "log p(z) uses the prior N(0, I), mean 0 and logvar 0, not the encoder's mean and logvar.)",
+                  "log p(z) uses the prior N(0, I), not the encoder's mean and logvar.)",
                   lambda px, pz, q, kl: px),
     _elbo_mistake("You used the analytic KL. This exercise is the single-sample estimate, evaluated at the z you "
                   "are given: log p(x|z) + log p(z) − log q(z|x).",

@@ -12,7 +12,7 @@ from pathlib import Path
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3",
                     "__autograph_generated")
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
-_HARNESS = str(Path(__file__).with_name("harness.py"))
+_HARNESS = Path(__file__).resolve().with_name("harness.py")
 
 
 def describe_error(err: Exception, name: str, args: dict) -> str:
@@ -31,7 +31,7 @@ _IMPORTS = {"np": "numpy as np", "tf": "tensorflow as tf", "tfp": "tensorflow_pr
 
 def _likely_cause(err: Exception, name: str, args: dict, lowered: str) -> str:
     frames = traceback.extract_tb(err.__traceback__)
-    at_call = bool(frames) and frames[-1].filename == _HARNESS  # raised while binding fn's own arguments
+    at_call = bool(frames) and Path(frames[-1].filename).resolve() == _HARNESS  # raised while binding fn's own arguments
     if "double" in lowered or "float64" in lowered:
         return (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
                 "(Python numbers are fine; avoid np.float64 arrays).")

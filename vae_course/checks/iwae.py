@@ -29,7 +29,7 @@ MISTAKES = (
     Mistake("You averaged the log-weights: that is the average of K single-sample ELBOs, a looser bound. The "
             "bound is the log of the average weight, not the average of the log-weights.",
             lambda log_weights: np.mean(log_weights, 0)),
-    Mistake("You took the log of a sum: the bound is the log of the average of the K weights (subtract log K).",
+    Mistake("You took the log of a sum: the bound is the log of the average of the K weights.",
             lambda log_weights: _logmeanexp(log_weights) + np.log(len(log_weights))),
     Mistake("You kept only the largest log-weight: the other weights count too.",
             lambda log_weights: np.max(log_weights, 0)),

@@ -23,9 +23,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
-from vae_course.tooling.notebooks import write_notebook
 
 __all__ = ["BEGIN", "END", "CHECK_TAG", "EXERCISE_TAG", "IGNORE_OUTPUT", "NOTEBOOK_NAME", "stub_line", "lesson_number", "generate_exercise", "solution_paths",
            "stub_count", "has_learner_answers", "shipped_exercise", "generate_main"]
@@ -127,6 +124,8 @@ def shipped_exercise(path):
     committed, never the learner's working copy. Outside a git checkout (or for an untracked file)
     the answer is None.
     """
+    import nbformat  # here, not at the top: `vae-course progress` reads the names above without it (faster)
+
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
     if not has_learner_answers(nb):
@@ -148,6 +147,10 @@ def generate_main(solutions_dir, exercises_dir) -> int:
     Nothing is written when a solution is malformed (exit code 1). An exercise notebook in which the
     learner has replaced a stub is kept, never overwritten (exit code 1, with a message saying so).
     """
+    import nbformat
+
+    from vae_course.tooling.notebooks import write_notebook
+
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     paths = solution_paths(solutions_dir) if solutions_dir.is_dir() else []
     if not paths:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from vae_course.tooling.exercises import CHECK_TAG, NOTEBOOK_NAME
 
-__all__ = ["RUN_TIMEOUT_S", "Result", "exercise_paths", "select_paths", "run_checks", "check_results",
-           "report_lines", "progress_main"]
+__all__ = ["RUN_TIMEOUT_S", "Result", "exercise_paths", "select_paths", "run_checks", "report_lines",
+           "progress_main"]
 
 RUN_TIMEOUT_S = 600  # seconds for all the selected notebooks together
 USE_IT = "# Use it"
@@ -135,11 +135,6 @@ def run_checks(paths, timeout=RUN_TIMEOUT_S) -> dict:
                                           "reason": f"could not run the notebook: {problem}"}]
         results[path.stem] = [Result(path.stem, r["exercise"], r["passed"], r.get("reason", "")) for r in records]
     return results
-
-
-def check_results(stem: str, results: dict) -> list:
-    """The :class:`Result` list of one notebook from :func:`run_checks`' answer."""
-    return results[stem]
 
 
 def report_lines(results) -> list:

@@ -5,7 +5,10 @@ with the prior p(z) = N(0, I) and the two terms of the ELBO,
 ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)).
 
 Every artist of a component carries that component's name as its ``gid``, so a slide can
-restyle one part and the tests can find it. Lesson 01 introduces the map; every lesson shows it.
+restyle one part and the tests can find it. Lesson 01 introduces the map; every lesson shows it,
+in one line: ``import matplotlib.pyplot as plt; from vae_course.model_map import draw_model_map;
+draw_model_map(highlight="encoder"); plt.show()`` (without ``plt.show()``, nbval's kernel displays
+the figure twice when pyplot is first imported in that cell, and the stored outputs differ).
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from vae_course.models import IMAGE_SHAPE, Decoder, Encoder
+from vae_course.data import IMAGE_SHAPE
+from vae_course.models import Decoder, Encoder
 
 
 class LayerRow(NamedTuple):

@@ -19,7 +19,8 @@ EXPECTED_LABELS = {
     "decoder": ["decoder", "generative network"],
     "likelihood": [r"p(x\,|\,z)", "Bernoulli"],
     "prior": [r"p(z)=\mathcal{N}(0,\,I)"],
-    "elbo": ["ELBO", r"\mathrm{KL}(q(z\,|\,x)\ \Vert\ p(z))", r"\mathbb{E}_{q(z|x)}[\log p(x\,|\,z)]", "reconstruction"],
+    "elbo": ["ELBO", r"\mathrm{KL}(q(z\,|\,x)\ \Vert\ p(z))", r"\mathbb{E}_{q(z|x)}[\log p(x\,|\,z)]",
+             "reconstruction"],
 }
 
 

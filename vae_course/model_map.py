@@ -101,9 +101,10 @@ def draw_model_map(highlight=None, ax=None) -> Figure:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, linewidth=1.6,
                                      color="#37474f", linestyle="--" if dashed else "-", gid="arrow", zorder=1))
         if label:
-            vertical = start[0] == end[0]
-            ax.text((start[0] + end[0]) / 2 + (0.1 if vertical else 0), (start[1] + end[1]) / 2 + (0 if vertical else 0.22),
-                    label, ha="left" if vertical else "center", va="center", fontsize=11, gid="arrow", zorder=3)
+            vertical = start[0] == end[0]  # label right of a vertical arrow, above a horizontal one
+            x = (start[0] + end[0]) / 2 + (0.1 if vertical else 0.0)
+            y = (start[1] + end[1]) / 2 + (0.0 if vertical else 0.22)
+            ax.text(x, y, label, ha="left" if vertical else "center", va="center", fontsize=11, gid="arrow", zorder=3)
     if highlight is not None:
         cx, cy, w, h = next(b[1:5] for b in _BOXES if b[0] == highlight)
         if highlight == "elbo":

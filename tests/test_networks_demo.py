@@ -138,14 +138,16 @@ def test_transposed_conv2d_agrees_with_tensorflow_and_is_the_adjoint_of_conv(h, 
     np.testing.assert_allclose(sum(stamp(x, kernel, s, i, j) for i in range(h) for j in range(w)), y)
 
 
-def test_keras_same_padding_keeps_the_first_n_times_s_rows_and_columns():
+@pytest.mark.parametrize("n,k,s,start", [(7, 3, 2, 0), (7, 3, 1, 1), (5, 5, 2, 1), (5, 4, 2, 1), (5, 5, 3, 1)])
+def test_keras_same_padding_keeps_n_times_s_rows_and_columns_of_the_full_output(n, k, s, start):
     rng = np.random.default_rng(7)
-    x, kernel = rng.normal(size=(7, 7)), rng.normal(size=(3, 3))
-    layer = tf.keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", use_bias=False)
-    layer.build((None, 7, 7, 1))
+    x, kernel = rng.normal(size=(n, n)), rng.normal(size=(k, k))
+    layer = tf.keras.layers.Conv2DTranspose(1, k, strides=s, padding="same", use_bias=False)
+    layer.build((None, n, n, 1))
     layer.set_weights([kernel[:, :, None, None]])
-    got = layer(x[None, :, :, None].astype(np.float32)).numpy()[0, :, :, 0]  # (14, 14)
-    np.testing.assert_allclose(got, transposed_conv2d(x, kernel, 2)[:14, :14], rtol=1e-5, atol=1e-5)
+    got = layer(x[None, :, :, None].astype(np.float32)).numpy()[0, :, :, 0]  # (n·s, n·s)
+    window = slice(start, start + n * s)
+    np.testing.assert_allclose(got, transposed_conv2d(x, kernel, s)[window, window], rtol=1e-4, atol=1e-4)
 
 
 def test_stamp_places_one_scaled_kernel():

@@ -5,9 +5,10 @@ Each input pixel x[i, j] stamps a copy of the kernel, scaled by x[i, j], into th
 
     y[i·s + a, j·s + b] += x[i, j] · k[a, b].
 
-This is the full ("valid") output, of size (n − 1)·s + k. Keras' ``padding="same"`` keeps its
-first n·s rows and columns (for the odd kernels of the course). One channel in, one out; the
-layer does this for every pair of channels and sums over the input channels.
+This is the full ("valid") output, of size (n − 1)·s + k. For k ≥ s, Keras' ``padding="same"``
+keeps n·s of its rows and columns: it drops ⌊(k − s)/2⌋ at the start and the rest at the end
+(none at the start for the course's stride-2 layers, one for its last, stride-1 layer). One
+channel in, one out; the layer does this for every pair of channels and sums over the input channels.
 """
 from __future__ import annotations
 

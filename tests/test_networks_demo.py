@@ -112,6 +112,7 @@ def test_bad_inputs_are_refused(model):
             conv_output_size(*args)
     with pytest.raises(ValueError, match="empty"):
         format_layer_table([])
+    assert conv_output_size(np.int64(28), np.int32(3), np.int64(2), "valid") == 13  # numpy integers are fine
 
 
 def test_format_layer_table_lists_every_row_and_the_total(model):

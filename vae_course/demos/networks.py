@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from vae_course.data import IMAGE_SHAPE
 from vae_course.models import Decoder, Encoder
+from vae_course.validation import positive_int
 
 
 class LayerRow(NamedTuple):
@@ -79,9 +80,8 @@ def format_layer_table(rows, title=None) -> str:
 
 def conv_output_size(n: int, kernel_size: int, stride: int, padding: str, transposed: bool = False) -> int:
     """Spatial size after a (transposed) convolution, from the closed forms above (lesson 07)."""
-    for name, value in (("n", n), ("kernel_size", kernel_size), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    n, kernel_size, stride = (positive_int(v, name) for v, name in
+                              ((n, "n"), (kernel_size, "kernel_size"), (stride, "stride")))
     if padding not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
     if transposed:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from vae_course.validation import positive_int
+
 
 def _check_2d(array, name):
     array = np.asarray(array, dtype=np.float64)
@@ -26,8 +28,7 @@ def _check_2d(array, name):
 def stamp(x, kernel, stride, i, j):
     """The contribution of input pixel (i, j) alone: x[i, j]·kernel placed at (i·s, j·s) (lesson 07)."""
     x, kernel = _check_2d(x, "x"), _check_2d(kernel, "kernel")
-    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
-        raise ValueError(f"stride must be a positive integer, got {stride!r}.")
+    stride = positive_int(stride, "stride")
     if not (0 <= i < x.shape[0] and 0 <= j < x.shape[1]):
         raise ValueError(f"pixel ({i}, {j}) is outside x of shape {x.shape}.")
     out = np.zeros(((x.shape[0] - 1) * stride + kernel.shape[0], (x.shape[1] - 1) * stride + kernel.shape[1]))

@@ -1,4 +1,4 @@
-"""Tests of vae_course.variance_parametrization against closed forms and finite differences."""
+"""Tests of vae_course.demos.variance_parametrization against closed forms and finite differences."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from vae_course.variance_parametrization import (LABELS, PARAMETRIZATIONS, float32_logvar_limits,  # noqa: E402
-                                                 plot_sigma_parametrizations, sigma_and_gradient, sigma_from_raw)
+from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, float32_logvar_limits,  # noqa: E402
+                                                       plot_sigma_parametrizations, sigma_and_gradient, sigma_from_raw)
 
 RAW = np.linspace(-6.0, 6.0, 25, dtype=np.float32).reshape(5, 5)
 

@@ -39,7 +39,7 @@ def std_from_logvar(logvar):
     Any shape. NaN or infinite logvar is refused with a ValueError; a finite logvar gives +inf
     (never NaN) above 2·log(float32 max) ≈ 177.4 and 0 below 2·log(smallest normal float32)
     ≈ −174.7 (TensorFlow flushes subnormals to zero), without an error: see
-    ``variance_parametrization.float32_logvar_limits``.
+    ``vae_course.demos.variance_parametrization.float32_logvar_limits``.
     """
     logvar = as_float32(logvar, "logvar", "any shape")
     (logvar,) = after_checks(check_finite(logvar, "logvar"), logvar)

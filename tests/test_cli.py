@@ -1,8 +1,10 @@
 """The command line: bad values give usage + exit 2 and write nothing; a tiny run writes a full run folder."""
+import errno
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -47,11 +49,15 @@ def test_unwritable_out_is_refused_before_anything_is_written(tmp_path, capsys):
     assert code == 2 and "exists and is not a folder" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
-def test_read_only_parent_is_refused(tmp_path):
+def test_read_only_parent_is_refused(tmp_path, monkeypatch):
+    if os.geteuid() == 0:  # root writes into read-only folders: make the probe fail the way it would for a user
+        def denied(*args, **kwargs):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+        monkeypatch.setattr(tempfile, "TemporaryDirectory", denied)
     tmp_path.chmod(0o500)
     try:
-        assert "cannot write" in writable_folder_problem(tmp_path / "run")
+        assert writable_folder_problem(tmp_path / "run") == f"cannot write in {tmp_path} (Permission denied)"
     finally:
         tmp_path.chmod(0o700)
 

@@ -26,7 +26,6 @@ import vae_course
 from drawn_digits import draw_binary_digits
 from vae_course import atomic_write as atomic_write_module
 from vae_course import preprocessing
-from vae_course.atomic_write import AtomicWriteError
 from vae_course.cli import main
 from vae_course.training.run_folder import CHECKPOINT, METRICS, read_checkpoint_meta
 

@@ -176,16 +176,17 @@ def test_sigkill_then_resume_gives_the_uninterrupted_weights(reference_run, tmp_
         assert (out / name).is_file(), name
 
 
-@pytest.mark.parametrize("victim", [CHECKPOINT, METRICS])
+@pytest.mark.parametrize("victim, nth", [(CHECKPOINT, 2), (METRICS, 2), ("report.json", 1)])
 def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes(
-        victim, reference_run, tmp_path, drawn_digits_instead_of_mnist, monkeypatch, capsys):
-    """The second write of ``victim`` (epoch 2) fails half-way with ENOSPC, through the real atomic write."""
+        victim, nth, reference_run, tmp_path, drawn_digits_instead_of_mnist, monkeypatch, capsys):
+    """The ``nth`` write of ``victim`` (epoch 2's; the report after the last epoch) fails half-way with
+    ENOSPC, through the real atomic write."""
     out, real, writes, before = tmp_path / "run", atomic_write_module.atomic_write, [], {}
 
     def disk_full_at_epoch_2(path, write):
         if Path(path).name == victim:
             writes.append(path)
-            if len(writes) == 2:
+            if len(writes) == nth:
                 before.update({name: (out / name).read_bytes() for name in (CHECKPOINT, METRICS)})
 
                 def half_then_full(tmp):
@@ -204,7 +205,11 @@ def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes
     assert f"could not write {out / victim}" in err and "No space left on device" in err
     assert f"--resume {out}" in err and "Traceback" not in err
     after = {name: (out / name).read_bytes() for name in (CHECKPOINT, METRICS)}
-    assert after[victim] == before[victim]  # the failed write changed nothing
+    if victim == "report.json":  # training had finished: the run folder holds its last checkpoint, no report
+        assert after == before and not (out / victim).exists()
+        assert len(read_checkpoint_meta(out)["metrics"]) == EPOCHS
+    else:
+        assert after[victim] == before[victim]  # the failed write changed nothing
     if victim == CHECKPOINT:  # the checkpoint is written before the metrics: both still hold epoch 1
         assert after == before and len(read_checkpoint_meta(out)["metrics"]) == 1
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]  # the temporary file was removed
@@ -213,6 +218,7 @@ def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes
     assert main(["train", "--resume", str(out)]) == 0
     assert "epoch 1/3" not in capsys.readouterr().err  # resumed, not started again
     assert_same_weights(out, reference_run)
+    assert (out / "report.json").is_file() and (out / "report.md").is_file()
     assert (out / METRICS).read_text().count("\n") == 1 + EPOCHS
 
 

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+__all__ = ["COMPONENTS", "draw_model_map"]
+
 COMPONENTS = ("data", "encoder", "posterior", "reparameterization", "decoder", "likelihood", "prior", "elbo")
 
 _FACE = {"data": "#eeeeee", "encoder": "#d6e6f5", "decoder": "#d6e6f5", "posterior": "#dcefd9",

@@ -11,6 +11,8 @@ import math
 
 import matplotlib.pyplot as plt
 
+__all__ = ["elbo_decomposition", "plot_elbo_gap"]
+
 
 def elbo_decomposition(log_px, elbo) -> dict:
     """The parts of  −ELBO = −log p(x) + gap  from two numbers in nats (lesson 06).

@@ -18,6 +18,8 @@ from vae_course.data import IMAGE_SHAPE
 from vae_course.models import Decoder, Encoder
 from vae_course.validation import positive_int
 
+__all__ = ["LayerRow", "layer_table", "format_layer_table", "conv_output_size"]
+
 
 class LayerRow(NamedTuple):
     """One row of :func:`layer_table`."""

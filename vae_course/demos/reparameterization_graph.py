@@ -13,6 +13,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch
 
+__all__ = ["draw_sampling_graph"]
+
 _RANDOM_FACE, _NODE_FACE, _GRAD = "#ffcc80", "#e3f2fd", "#c62828"
 # name: (x, y, width, label); the axes span 13 x 6 units.
 _NODES = {

@@ -17,6 +17,8 @@ import numpy as np
 
 from vae_course.validation import positive_int
 
+__all__ = ["stamp", "transposed_conv2d", "plot_transposed_conv"]
+
 
 def _check_2d(array, name):
     array = np.asarray(array, dtype=np.float64)

@@ -9,7 +9,6 @@ import copy
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,15 +95,12 @@ def test_exercise_fails_only_at_its_check_cells_with_the_not_implemented_hint(ex
         assert all(nb.cells[j].execution_count is not None for j in range(i) if nb.cells[j].cell_type == "code")
 
 
-def test_progress_report_of_the_shipped_exercises_is_quick(stubs):
-    start = time.perf_counter()
+def test_progress_report_of_the_shipped_exercises_counts_every_exercise(stubs):
     results = run_checks(select_paths(stubs))
-    seconds = time.perf_counter() - start
     flat = [r for name in NAMES for r in results[name]]
     assert [r.exercise for r in flat] == EXERCISES
     assert all(r.reason == "not implemented yet" for r in flat), [r.reason for r in flat]
     assert report_lines(flat)[-2:] == [f"0/{len(EXERCISES)} exercises pass", "next: 01_binarization, binarize"]
-    print(f"progress of {len(NAMES)} unsolved notebooks: {seconds:.1f} s")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="DIR", help="continue the interrupted run in DIR")
     train.add_argument("--data-dir", type=Path, help="folder with the MNIST .gz files (default $VAE_COURSE_DATA)")
     progress = sub.add_parser("progress", help="which exercises pass")
-    progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"))
+    progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"), metavar="WHAT",
+                          help="the exercises folder (default exercises/), one notebook, or a number such as 03")
     make = sub.add_parser("make-exercises", help="generate exercise notebooks from the solutions")
     make.add_argument("solutions", nargs="?", type=Path, default=Path("solutions"))
     make.add_argument("exercises", nargs="?", type=Path, default=Path("exercises"))

@@ -9,6 +9,8 @@ import numpy as np
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 from vae_course.preprocessing import binarize as reference_binarize
 
+__all__ = ["NAME", "check_binarize"]
+
 NAME = "binarize"
 
 

@@ -13,6 +13,9 @@ import tensorflow as tf
 
 from vae_course.checks.harness import CheckFailed, call, fmt_shape
 
+__all__ = ["Mistake", "tensor_result", "is_distribution", "close", "judge_values", "judge_gradients", "run_case",
+           "per_example_hint"]
+
 
 @dataclass(frozen=True)
 class Mistake:

@@ -14,6 +14,8 @@ from vae_course import distributions
 from vae_course.checks.harness import checked, refuse_reference, success
 from vae_course.distributions import bernoulli_log_likelihood as reference
 
+__all__ = ["NAME", "AXES", "MISTAKES", "STABLE", "check_bernoulli_log_likelihood"]
+
 NAME = "bernoulli_log_likelihood"
 AXES = (1, 2, 3)
 

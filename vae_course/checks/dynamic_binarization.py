@@ -11,6 +11,8 @@ import numpy as np
 
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 
+__all__ = ["NAME", "COPIES", "check_dynamic_binarize"]
+
 NAME = "dynamic_binarize"
 COPIES = 400  # images per call in the statistical test
 

@@ -13,6 +13,8 @@ from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint
 from vae_course.checks.decoder_as_distribution import STABLE
 from vae_course.checks.harness import CheckFailed, call, checked, refuse_reference, success
 
+__all__ = ["KL_MISTAKES", "check_kl_standard_normal", "ELBO_MISTAKES", "check_elbo_single_sample"]
+
 
 def _kl_terms(mean, logvar):
     return np.exp(logvar) + np.square(mean) - 1.0 - logvar  # (B, D), float64

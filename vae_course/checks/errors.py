@@ -9,6 +9,8 @@ import sys
 import traceback
 from pathlib import Path
 
+__all__ = ["describe_error", "fmt_shape"]
+
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3",
                     "__autograph_generated")
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])

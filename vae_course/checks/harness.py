@@ -19,6 +19,8 @@ import numpy as np
 from vae_course.checks.errors import describe_error, fmt_shape  # noqa: F401 (fmt_shape: used by the checks)
 from vae_course.checks.hints import hint_call
 
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "time_limit", "checked", "refuse_reference", "success", "call"]
+
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
 
 

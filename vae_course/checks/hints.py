@@ -6,6 +6,8 @@ notebooks' answer lines.
 """
 from __future__ import annotations
 
+__all__ = ["hint_call", "HINTS"]
+
 
 def hint_call(name: str) -> str:
     """The line a failing check ends with: the hint call to try next."""

@@ -12,6 +12,8 @@ import tensorflow as tf
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import checked, success
 
+__all__ = ["NAME", "reference", "MISTAKES", "NONFINITE", "check_iwae_bound"]
+
 NAME = "iwae_bound"
 
 

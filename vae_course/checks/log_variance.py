@@ -11,6 +11,8 @@ from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import checked, fmt_shape, refuse_reference, success
 from vae_course.distributions import std_from_logvar as reference
 
+__all__ = ["NAME", "MISTAKES", "EXTREME", "check_std_from_logvar"]
+
 NAME = "std_from_logvar"
 MISTAKES = (
     Mistake("That is the variance σ², not the standard deviation σ.",

@@ -14,6 +14,8 @@ import tensorflow as tf
 from vae_course import models
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 
+__all__ = ["ENCODER_SHAPES", "DECODER_SHAPES", "WHY", "check_make_encoder", "check_make_decoder"]
+
 ENCODER_SHAPES = ((13, 13, 32), (6, 6, 64), (2304,), None)  # per layer; None: (2·D,)
 DECODER_SHAPES = ((1568,), (7, 7, 32), (14, 14, 64), (28, 28, 32), (28, 28, 1))
 WHY = {(13, 13, 32): "a 3x3 convolution with stride 2 and 'valid' padding maps 28 to 13",

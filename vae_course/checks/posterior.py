@@ -13,6 +13,8 @@ from vae_course import distributions
 from vae_course.checks.compare import is_distribution, judge_values
 from vae_course.checks.harness import CheckFailed, call, checked, describe_error, refuse_reference, success
 
+__all__ = ["NAME", "MISTAKES", "check_posterior"]
+
 NAME = "posterior"
 
 

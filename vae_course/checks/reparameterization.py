@@ -11,6 +11,8 @@ from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, refuse_reference, success
 from vae_course.distributions import reparameterize as reference
 
+__all__ = ["NAME", "MISTAKES", "NONFINITE", "check_reparameterize"]
+
 NAME = "reparameterize"
 MISTAKES = (
     Mistake("You returned the mean: z needs the noise term too.",

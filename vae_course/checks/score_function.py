@@ -14,6 +14,8 @@ import tensorflow as tf
 from vae_course.checks.compare import Mistake, judge_values, tensor_result
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 
+__all__ = ["NAME", "OBJECTIVES", "check_score_function_gradient"]
+
 NAME = "score_function_gradient"
 # (TF function of z (K, B, D) -> (K, B), its NumPy twin, the NumPy gradient of f with respect to z)
 OBJECTIVES = {

@@ -16,15 +16,16 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.checks.harness import CheckFailed, call, checked, success
-from vae_course.distributions import bernoulli_log_likelihood
+from vae_course.distributions import LOG_2PI, bernoulli_log_likelihood
 from vae_course.models import CVAE
+
+__all__ = ["NAME", "BATCH", "TRIALS", "STEPS", "DRAWS", "ENCODER_BIAS", "check_train_step"]
 
 NAME = "train_step"
 BATCH, TRIALS, STEPS, DRAWS = 32, 5, 6, 16
 # Encoder output bias (mean_1, mean_2, logvar_1, logvar_2): q(z|x) narrow (σ ≈ 0.01) and far from the prior, so
 # the Monte Carlo noise is small while KL ≈ 17, E log p(z) ≈ −11 and the entropy of q ≈ −6 nats are large.
 ENCODER_BIAS = (3.0, -3.0, -9.0, -9.0)
-LOG_2PI = math.log(2 * math.pi)
 
 
 def _setup(rng):

@@ -1,0 +1,1 @@
+"""Course tooling: exercise generation, progress, notebook execution, the website, Colab cells, figures."""

@@ -19,7 +19,7 @@ import time
 
 from vae_course.losses import evaluate
 from vae_course.preprocessing import load_binarized_mnist
-from vae_course.trainer import fit
+from vae_course.training import fit
 from vae_course.training import averaged, preset
 
 

@@ -3,7 +3,7 @@
     python scripts/ship_pretrained.py runs/course-latent2 [--note "..."]
 
 Writes cvae_latent<D>.weights.h5 and cvae_latent<D>.json (the run's report.json: command, seed,
-versions, test ELBO, training time, model sizes), which models.load_pretrained reads.
+versions, test ELBO, training time, model sizes), which vae_course.pretrained.load_pretrained reads.
 """
 import argparse
 import json

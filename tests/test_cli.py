@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from vae_course.cli import build_parser, main, writable_folder_problem
-from vae_course.runs import read_metrics
-from vae_course.train_command import _config_from_args
+from vae_course.atomic_write import writable_folder_problem
+from vae_course.cli import build_parser, main
+from vae_course.training.run_folder import read_metrics
+from vae_course.training.command import _config_from_args
 
 
 def run_cli(args, capsys):

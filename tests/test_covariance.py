@@ -1,4 +1,4 @@
-"""Tests of vae_course.covariance against tfp distributions, brute-force counts and numeric KL minima."""
+"""Tests of vae_course.demos.covariance against tfp distributions, brute-force counts and numeric KL minima."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 
-from vae_course.covariance import (best_diagonal_variances, check_gaussian, covariance_ellipse,  # noqa: E402
+from vae_course.demos.covariance import (best_diagonal_variances, check_gaussian, covariance_ellipse,  # noqa: E402
                                    gaussian_density, num_gaussian_parameters, plot_gaussian_2d)
 
 tfd = tfp.distributions

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import nbformat
 import pytest
 
-from vae_course.exercise_progress import check_results, execute_all, exercise_paths, progress_main, report_lines
-from vae_course.exercises import BEGIN, END
+from vae_course.tooling.progress import check_results, execute_all, exercise_paths, progress_main, report_lines
+from vae_course.tooling.exercises import BEGIN, END
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from vae_course.exercises import generate_exercise, generate_main, solution_paths
+from vae_course.tooling.exercises import generate_exercise, generate_main, solution_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

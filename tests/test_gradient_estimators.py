@@ -1,11 +1,11 @@
-"""Tests of vae_course.gradient_estimators against closed forms and numpy re-implementations."""
+"""Tests of vae_course.demos.gradient_estimators against closed forms and numpy re-implementations."""
 import math
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course.gradient_estimators import (gradient_estimates, reparameterization_gradients,
+from vae_course.demos.gradient_estimators import (gradient_estimates, reparameterization_gradients,
                                             score_function_gradients, square_objective_moments)
 
 MEAN, STD = 2.0, 0.5

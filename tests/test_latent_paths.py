@@ -1,9 +1,9 @@
-"""Tests of vae_course.latent_paths against closed forms written independently here."""
+"""Tests of vae_course.demos.latent_paths against closed forms written independently here."""
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course.latent_paths import linear_path, path_weights, spherical_path
+from vae_course.demos.latent_paths import linear_path, path_weights, spherical_path
 
 
 def f32(*values):

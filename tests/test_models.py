@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course.models import CVAE, ModelConfig, load_weights, pretrained_info, save_weights
+from vae_course.models import CVAE, ModelConfig, load_weights, save_weights
+from vae_course.pretrained import pretrained_info
 
 layers = tf.keras.layers
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""Tests of vae_course.pixel_stats against loops, tfp entropies and hand-made images."""
+"""Tests of vae_course.demos.pixel_stats against loops, tfp entropies and hand-made images."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 
-from vae_course.pixel_stats import binarization_entropy, grey_fraction, pixel_value_counts, plot_pixel_histogram  # noqa: E402
+from vae_course.demos.pixel_stats import binarization_entropy, grey_fraction, pixel_value_counts, plot_pixel_histogram  # noqa: E402
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vae_course.losses import evaluate
-from vae_course.models import PRETRAINED_LATENT_DIMS, load_pretrained, pretrained_info
+from vae_course.pretrained import PRETRAINED_LATENT_DIMS, load_pretrained, pretrained_info
 from vae_course.preprocessing import load_binarized_mnist
 
 

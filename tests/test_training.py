@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course import runs
-from vae_course.progressbar import ProgressBar, format_seconds
-from vae_course.trainer import TrainingDiverged, TrainingInterrupted, build, fit
+from vae_course.training import run_folder as runs
+from vae_course.training.progress import ProgressBar, format_seconds
+from vae_course.training import TrainingDiverged, TrainingInterrupted, build, fit
 from vae_course.training import PRESETS, TrainConfig, batch_order, make_weight_average, preset
 
 TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learning_rate=1e-3,
@@ -189,19 +189,6 @@ def test_checkpoint_errors_are_clear(tmp_path):
     with pytest.raises(ValueError, match="does not match"):
         runs.load_checkpoint(tmp_path, other, other_opt)
     assert runs.load_checkpoint(tmp_path, model, optimizer) == {"x": 1}
-
-
-def test_atomic_write_never_leaves_half_files(tmp_path, monkeypatch):
-    target = tmp_path / "metrics.csv"
-    target.write_text("old")
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        runs.atomic_write_text(target, "new")
-    assert target.read_text() == "old" and os.listdir(tmp_path) == ["metrics.csv"]
 
 
 def test_progress_bar_reports_rate_and_eta():

@@ -1,4 +1,4 @@
-"""Tests of vae_course.variance_parametrization against closed forms and finite differences."""
+"""Tests of vae_course.demos.variance_parametrization against closed forms and finite differences."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from vae_course.variance_parametrization import (LABELS, PARAMETRIZATIONS, plot_sigma_parametrizations,  # noqa: E402
+from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, plot_sigma_parametrizations,  # noqa: E402
                                                  sigma_and_gradient, sigma_from_raw)
 
 RAW = np.linspace(-6.0, 6.0, 25, dtype=np.float32).reshape(5, 5)

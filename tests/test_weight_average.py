@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course.weight_average import WeightAverage
+from vae_course.training.weight_average import WeightAverage
 
 
 def reference_average(w0, history, m):

@@ -1,27 +1,32 @@
 """Command line: ``vae-course train | progress | make-exercises`` (also ``python -m vae_course``).
 
-Bad arguments get a usage message and exit code 2, and nothing is written.
+This module only parses and dispatches: each command lives in its own module. Bad arguments get a
+usage message and exit code 2, and nothing is written.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
+
+__all__ = ["build_parser", "main"]
 
 
 def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum``, with a message naming what was expected."""
+    """An argparse type: an integer >= ``minimum`` (checked by vae_course.validation.positive_int)."""
     wanted = "a positive integer (>= 1)" if minimum == 1 else f"an integer >= {minimum}"
 
     def parse(text: str) -> int:
+        from vae_course.validation import positive_int  # imports TensorFlow: only when such a flag is given
+
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {value}")
-        return value
+        try:
+            return positive_int(value, "the value", minimum)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {value}") from None
 
     return parse
 
@@ -47,23 +52,6 @@ def _momentum(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 turns averaging off), got {text}")
     return value
-
-
-def writable_folder_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be used (created and written) as a folder, or None if it can."""
-    if path.exists() and not path.is_dir():
-        return f"{path} exists and is not a folder"
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        return f"{probe} is not a folder, so {path} cannot be created inside it"
-    try:
-        with tempfile.TemporaryDirectory(dir=probe):
-            pass
-    except OSError as err:
-        return f"cannot write in {probe} ({err.strerror})"
-    return None
 
 
 PRESET_NAMES = ("course", "tutorial")  # the keys of vae_course.training.PRESETS (a test checks it);
@@ -100,14 +88,14 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        from vae_course.train_command import run_train
+        from vae_course.training.command import run_train
 
         return run_train(args, parser)
     if args.command == "progress":
-        from vae_course.exercises import progress_main
+        from vae_course.tooling.progress import progress_main
 
         return progress_main(args.folder)
-    from vae_course.exercises import generate_main
+    from vae_course.tooling.exercises import generate_main
 
     return generate_main(args.solutions, args.exercises)
 

@@ -13,7 +13,11 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vae_course.validation import after_checks, as_float32, check_binary, check_finite, check_rank, check_same_shape
+from vae_course.validation import (after_checks, as_float32, check_binary, check_finite, check_rank, check_same_shape,
+                                   positive_int)
+
+__all__ = ["LOG_2PI", "std_from_logvar", "log_normal_pdf", "kl_standard_normal", "reparameterize", "sample_eps",
+           "bernoulli_log_likelihood", "decoder_distribution", "encoder_distribution", "prior_distribution"]
 
 tfd = tfp.distributions
 LOG_2PI = math.log(2.0 * math.pi)
@@ -149,6 +153,5 @@ def encoder_distribution(mean, logvar):
 
 def prior_distribution(latent_dim: int):
     """p(z) = N(0, I) as a tfp distribution: batch_shape (), event_shape (latent_dim,)."""
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+    positive_int(latent_dim, "latent_dim")
     return tfd.MultivariateNormalDiag(loc=tf.zeros([latent_dim]), scale_diag=tf.ones([latent_dim]))

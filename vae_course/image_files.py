@@ -1,4 +1,4 @@
-"""Digit grids as arrays, animated GIFs and figure files, without pyplot (lesson 07).
+"""Digit grids as arrays, animated GIFs and figure files, without pyplot (lesson 08).
 
 ``grid_array`` tiles digits into one uint8 image; ``write_gif`` turns such images (or PNG
 files) into an animation, e.g. the decoded prior samples after every training epoch;
@@ -8,14 +8,18 @@ all three, so ``from vae_course.plotting import write_gif`` works too.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from vae_course.atomic_write import atomic_write
+from vae_course.validation import positive_int
+
 SEPARATOR = 128  # mid-gray: visible against both the black background and the white strokes
 FIGURES_ENV = "VAE_COURSE_FIGURES"
 PNG_DPI = 150
+
+__all__ = ["to_uint8", "grid_array", "write_gif", "save_figure"]
 
 
 def to_uint8(images, name: str = "images") -> np.ndarray:
@@ -39,7 +43,7 @@ def to_uint8(images, name: str = "images") -> np.ndarray:
 
 
 def grid_array(images, ncols: int = 10) -> np.ndarray:
-    """Tiles ``images`` row by row into one uint8 image with 1-pixel separators (lesson 07).
+    """Tiles ``images`` row by row into one uint8 image with 1-pixel separators (lesson 08).
 
     Image ``i`` sits in grid row ``i // ncols``, column ``i % ncols``, i.e. at pixel rows
     ``r·(h+1) : r·(h+1)+h`` and columns ``c·(w+1) : c·(w+1)+w``. Separators and empty cells
@@ -57,8 +61,7 @@ def grid_array(images, ncols: int = 10) -> np.ndarray:
         x = x[..., 0]
     if x.ndim != 3 or x.shape[0] == 0:
         raise ValueError(f"images must have shape (N, 28, 28, 1) or (N, 28, 28) with N >= 1, got {x.shape}.")
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
+    positive_int(ncols, "ncols")
     n, h, w = x.shape
     cols = min(int(ncols), n)
     rows = -(-n // cols)
@@ -87,24 +90,8 @@ def _frame(frame, i: int) -> np.ndarray:
     return x
 
 
-def _write_atomically(path: Path, write) -> Path:
-    """Calls ``write(tmp)`` on a temporary file next to ``path``, then renames it to ``path``."""
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_gif(frames, path, fps: float = 2) -> Path:
-    """Writes ``frames`` as an endlessly looping animated GIF, atomically (lesson 07).
+    """Writes ``frames`` as an endlessly looping animated GIF, atomically (lesson 08).
 
     The file is written to a temporary file in the same folder, then renamed, so a reader never
     sees half a GIF. Pillow merges consecutive identical frames into one longer frame; the
@@ -139,12 +126,12 @@ def write_gif(frames, path, fps: float = 2) -> Path:
     video = np.stack(frames)  # (T, H, W) or (T, H, W, 3)
     # optimize=False keeps the full 256-entry palette in every frame: Pillow 13's optimized
     # palettes make some gray frames unreadable by Pillow itself ("No packer found from P to L").
-    return _write_atomically(path, lambda tmp: iio.imwrite(tmp, video, extension=".gif", duration=1000.0 / fps,
+    return atomic_write(path, lambda tmp: iio.imwrite(tmp, video, extension=".gif", duration=1000.0 / fps,
                                                            loop=0, optimize=False))
 
 
 def save_figure(fig, name: str, folder=None) -> list[Path]:
-    """Writes ``fig`` as ``name.png`` and ``name.svg`` into ``folder`` (lesson 07).
+    """Writes ``fig`` as ``name.png`` and ``name.svg`` into ``folder`` (lesson 08).
 
     ``folder`` defaults to the environment variable ``VAE_COURSE_FIGURES``; the folder is
     created. Files are written atomically and reproducibly (no date in the SVG, fixed SVG ids).
@@ -171,5 +158,5 @@ def save_figure(fig, name: str, folder=None) -> list[Path]:
             with matplotlib.rc_context({"svg.hashsalt": "vae-course"}):
                 fig.savefig(tmp, format=fmt, bbox_inches="tight", **extra)
 
-        paths.append(_write_atomically(folder / f"{name}.{fmt}", write))
+        paths.append(atomic_write(folder / f"{name}.{fmt}", write))
     return paths

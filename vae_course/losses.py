@@ -12,7 +12,9 @@ import tensorflow as tf
 
 from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_normal, log_normal_pdf,
                                       reparameterize, sample_eps)
-from vae_course.validation import after_checks, as_float32, check_same_batch
+from vae_course.validation import after_checks, as_float32, check_same_batch, positive_int
+
+__all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "iwae_bound", "evaluate"]
 
 ESTIMATORS = ("analytic", "mc")
 
@@ -39,7 +41,7 @@ def elbo_analytic(x, mean, logvar, x_logits):
 
     Same expectation as :func:`elbo_single_sample`; only log p(x|z) is sampled. Not necessarily a
     lower-variance *value*: with a good encoder the Monte Carlo KL noise cancels part of the
-    reconstruction noise (lesson 06). Its *gradient* is much less noisy early in training (lesson 07).
+    reconstruction noise (lesson 06). Its *gradient* is much less noisy early in training (lesson 10).
 
     Returns:
         (B,).
@@ -87,9 +89,7 @@ def iwae_bound(model, x, k, seed):
     Returns:
         (B,).
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer (a Python int), got {k!r}.")
-    k = int(k)
+    k = positive_int(k, "k")
     mean, logvar = model.encode(x)  # (B, D)
     b, d = tf.shape(mean)[0], mean.shape[-1]
     eps = sample_eps(tf.stack([k, b, d]), seed)  # (K, B, D)
@@ -123,8 +123,7 @@ def evaluate(model, x, *, batch_size=1000, estimator="analytic", k=None, seed=0)
         raise ValueError(f"x must have shape (N, 28, 28, 1) with N >= 1, got {x.shape}.")
     if not np.all((x == 0) | (x == 1)):
         raise ValueError("x must hold only 0 and 1 (binarized pixels); use vae_course.preprocessing.binarize(images).")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    positive_int(batch_size, "batch_size")
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
     # Compiled per call, closing over this model: a module-level tf.function taking the model as an

@@ -1,26 +1,27 @@
-"""The convolutional VAE: encoder q(z|x), decoder p(x|z) and their pair (lessons 05 and 07).
+"""The convolutional VAE: encoder q(z|x), decoder p(x|z), their pair and weight files (lessons 05 and 07).
 
 The default sizes are the TF CVAE tutorial's: two Conv2D (32, 64 filters, stride 2) and
 Dense(2·D) in the encoder; Dense(7·7·32) and three Conv2DTranspose (64, 32, 1) in the decoder.
 Both networks output the parameters of a conditional distribution: the encoder those of the
-Gaussian q(z|x) (``mean``, ``logvar``), the decoder the Bernoulli logits of p(x|z).
+Gaussian q(z|x) (``mean``, ``logvar``), the decoder the Bernoulli logits of p(x|z). The shipped
+weights are loaded by :mod:`vae_course.pretrained`.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from vae_course.atomic_write import atomic_write
+from vae_course.data import IMAGE_SHAPE
 from vae_course.distributions import reparameterize
-from vae_course.validation import after_checks, as_float32, check_finite, check_rank
+from vae_course.validation import after_checks, as_float32, check_finite, check_rank, is_positive_int
 
 layers = tf.keras.layers
-IMAGE_SHAPE = (28, 28, 1)
+
+__all__ = ["ModelConfig", "Encoder", "Decoder", "CVAE", "save_weights", "load_weights", "model_config_dict"]
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,14 @@ class ModelConfig:
     def __post_init__(self):
         for name in ("latent_dim", "kernel_size", "decoder_channels"):
             value = getattr(self, name)
-            if not _is_positive_int(value):
+            if not is_positive_int(value):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
             object.__setattr__(self, name, int(value))
         filters = tuple(self.filters) if isinstance(self.filters, (tuple, list)) else None
-        if filters is None or len(filters) != 2 or not all(_is_positive_int(f) for f in filters):
+        if filters is None or len(filters) != 2 or not all(is_positive_int(f) for f in filters):
             raise ValueError(f"filters must be two positive integers, e.g. (32, 64), got {self.filters!r}: the "
                              "decoder upsamples its 7x7 map once per entry, and twice gives 28x28.")
         object.__setattr__(self, "filters", tuple(int(f) for f in filters))
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def _check_images(x, name="x"):
@@ -141,10 +138,8 @@ def save_weights(model: CVAE, path) -> Path:
     path = Path(path)
     if not path.name.endswith(".weights.h5"):
         raise ValueError(f"weights file name must end in .weights.h5, got {path.name}.")
-    tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
-    model.save_weights(str(tmp))
-    os.replace(tmp, path)
-    return path
+    # Keras insists on the ".weights.h5" suffix, which atomic_write's temporary name keeps.
+    return atomic_write(path, lambda tmp: model.save_weights(tmp))
 
 
 def load_weights(model: CVAE, path) -> CVAE:
@@ -159,25 +154,6 @@ def load_weights(model: CVAE, path) -> CVAE:
                          f"or was saved from a model of other sizes ({err}). Re-create it with save_weights, "
                          f"or build the model with the sizes recorded next to the file.") from err
     return model
-
-
-PRETRAINED_LATENT_DIMS = (2, 32)
-
-
-def pretrained_info(latent_dim: int = 2) -> dict:
-    """The provenance record of a shipped model: command, seed, versions, test ELBO, training time."""
-    if latent_dim not in PRETRAINED_LATENT_DIMS:
-        raise ValueError(f"no pretrained model for latent_dim={latent_dim}; shipped: {PRETRAINED_LATENT_DIMS}.")
-    with resources.as_file(resources.files("vae_course") / "pretrained" / f"cvae_latent{latent_dim}.json") as p:
-        return json.loads(Path(p).read_text())
-
-
-def load_pretrained(latent_dim: int = 2) -> CVAE:
-    """A ready CVAE with the shipped weights of the course preset (lessons 05-07)."""
-    info = pretrained_info(latent_dim)
-    model = CVAE(config=ModelConfig(**{**info["model_config"], "filters": tuple(info["model_config"]["filters"])}))
-    with resources.as_file(resources.files("vae_course") / "pretrained" / f"cvae_latent{latent_dim}.weights.h5") as p:
-        return load_weights(model, p)
 
 
 def model_config_dict(config: ModelConfig) -> dict:

@@ -1,6 +1,6 @@
 """Figures of the course: digit grids, reconstructions, the latent space, training curves.
 
-Lesson 05 introduces :func:`plot_reconstructions`, lesson 07 the rest. Every helper takes
+Lesson 05 introduces :func:`plot_reconstructions`, lessons 08 and 09 the rest. Every helper takes
 ``ax=None`` (or ``fig=None``), creates a figure only when none is given, returns the Axes or
 Figure it drew into and never calls ``show()``. Images are shown as Bernoulli means
 (sigmoid of the decoder's logits) unless a function says otherwise.
@@ -18,19 +18,15 @@ import tensorflow_probability as tfp
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from vae_course.data import IMAGE_SHAPE
 from vae_course.distributions import sample_eps
 from vae_course.image_files import grid_array, save_figure, to_uint8, write_gif
+from vae_course.validation import positive_int
 
 __all__ = ["image_grid", "grid_array", "plot_reconstructions", "plot_prior_samples", "latent_manifold_array",
            "plot_latent_manifold", "plot_latent_scatter", "plot_training_curves", "write_gif", "save_figure"]
 
-DIGIT = 28  # MNIST images are 28 x 28
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
+DIGIT = IMAGE_SHAPE[0]  # MNIST images are 28 x 28
 
 
 def _new_ax(ax, figsize):
@@ -38,7 +34,7 @@ def _new_ax(ax, figsize):
 
 
 def image_grid(images, ncols=10, ax=None, title=None, cmap="gray"):
-    """Draws ``images`` as one tiled panel without ticks (lesson 07); see :func:`grid_array`.
+    """Draws ``images`` as one tiled panel without ticks (lesson 08); see :func:`grid_array`.
 
     Args:
         images: (N, 28, 28, 1) or (N, 28, 28); floats in [0, 1] (probabilities or binary) or uint8.
@@ -73,7 +69,7 @@ def plot_reconstructions(x, x_mean, x_sample, n=8, fig=None):
     Returns:
         The Figure, with three Axes labelled on the left.
     """
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n")
     named = {"x": x, "x_mean": x_mean, "x_sample": x_sample}
     arrays = [to_uint8(v, k) for k, v in named.items()]
     if len({a.shape for a in arrays}) != 1 or arrays[0].ndim not in (3, 4) or len(arrays[0]) == 0:
@@ -90,11 +86,11 @@ def plot_reconstructions(x, x_mean, x_sample, n=8, fig=None):
 
 
 def plot_prior_samples(model, n=16, seed=0, ax=None):
-    """Decodes z ~ N(0, I) and shows the Bernoulli means sigmoid(decode(z)) (lesson 07).
+    """Decodes z ~ N(0, I) and shows the Bernoulli means sigmoid(decode(z)) (lesson 08).
 
     z = ``sample_eps((n, model.latent_dim), seed)``, so the same seed shows the same codes.
     """
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n")
     z = sample_eps((n, model.latent_dim), seed)  # (n, D)
     x_mean = model.decode(z, apply_sigmoid=True).numpy()  # (n, 28, 28, 1)
     return image_grid(x_mean, ncols=math.ceil(math.sqrt(n)), ax=ax,
@@ -113,7 +109,7 @@ def _check_latent2(model, what):
 
 
 def latent_manifold_array(model, n=20):
-    """The decoded latent grid as one image, for latent_dim == 2 (lesson 07).
+    """The decoded latent grid as one image, for latent_dim == 2 (lesson 09).
 
     With q the Normal(0, 1) quantiles of ``linspace(0.05, 0.95, n)`` (increasing), cell (i, j),
     i.e. pixels ``[28·i : 28·(i+1), 28·j : 28·(j+1)]``, holds the Bernoulli mean
@@ -125,7 +121,7 @@ def latent_manifold_array(model, n=20):
         float32 array (28·n, 28·n) in [0, 1], no separators.
     """
     _check_latent2(model, "latent_manifold_array")
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n")
     q = _manifold_quantiles(n)
     z1, z2 = np.meshgrid(q, q[::-1])  # (n, n) each: z1 varies along columns, z2 falls down the rows
     z = np.stack([z1.ravel(), z2.ravel()], axis=1).astype(np.float32)  # (n·n, 2), row-major over cells
@@ -134,7 +130,7 @@ def latent_manifold_array(model, n=20):
 
 
 def plot_latent_manifold(model, n=20, ax=None):
-    """Shows :func:`latent_manifold_array`: z1 on the x-axis, z2 on the y-axis growing upward (lesson 07).
+    """Shows :func:`latent_manifold_array`: z1 on the x-axis, z2 on the y-axis growing upward (lesson 09).
 
     The cells sit at Normal quantiles, which are not evenly spaced in z, so the ticks mark cell
     centres and are labelled with their z values; orientation matches :func:`plot_latent_scatter`.
@@ -154,7 +150,7 @@ def plot_latent_manifold(model, n=20, ax=None):
 
 
 def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
-    """Scatter of 2-D encoder means coloured by digit (tab10), with a 0-9 legend (lesson 07).
+    """Scatter of 2-D encoder means coloured by digit (tab10), with a 0-9 legend (lesson 09).
 
     Points are drawn in a random order (from ``seed``) so that no digit hides the others;
     ``max_points`` keeps a random subset of that size.
@@ -177,7 +173,7 @@ def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
         raise ValueError(f"labels must be digits 0..9, got values in [{labels.min()}, {labels.max()}].")
     order = np.random.default_rng(seed).permutation(len(mean))
     if max_points is not None:
-        order = order[:_positive_int(max_points, "max_points")]
+        order = order[:positive_int(max_points, "max_points")]
     ax = _new_ax(ax, (6.5, 5.5))
     cmap = plt.get_cmap("tab10")
     ax.scatter(mean[order, 0], mean[order, 1], c=labels[order], cmap=cmap, vmin=-0.5, vmax=9.5, s=4, alpha=0.7,
@@ -190,7 +186,7 @@ def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
 
 
 def plot_training_curves(metrics, ax=None):
-    """ELBO per epoch, in nats per image (higher is better): −train_loss and test_elbo (lesson 07).
+    """ELBO per epoch, in nats per image (higher is better): −train_loss and test_elbo (lesson 08).
 
     Args:
         metrics: list of dicts, one per epoch, with keys "epoch", "train_loss" (the epoch's mean

@@ -9,6 +9,8 @@ import numpy as np
 
 from vae_course.data import load_mnist
 
+__all__ = ["scale", "binarize", "dynamic_binarize", "load_binarized_mnist", "make_dataset"]
+
 
 def _as_images(images, name="images") -> np.ndarray:
     """Validates raw or scaled digits and returns float32 values in [0, 1], shape (N, 28, 28, 1)."""
@@ -91,9 +93,10 @@ def make_dataset(x, batch_size, *, shuffle=True, seed=0, dynamic=False):
     """
     import tensorflow as tf
 
+    from vae_course.validation import positive_int
+
     x = _as_images(x, "x")  # (N, 28, 28, 1) float32 in [0, 1]
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    positive_int(batch_size, "batch_size")
     if not dynamic and not np.all((x == 0) | (x == 1)):
         raise ValueError("x holds grey levels, but dynamic=False feeds it to the model as it is: binarize it "
                          "first (binarize(images)), or pass dynamic=True to draw binary samples on every pass.")

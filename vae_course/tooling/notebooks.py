@@ -1,6 +1,6 @@
 """Executing course notebooks reproducibly (for authors, the exercise tools and the tests).
 
-``python -m vae_course.notebook_tools lessons/01_binarization.ipynb`` runs a notebook in this
+``python -m vae_course.tooling.notebooks lessons/01_binarization.ipynb`` runs a notebook in this
 environment's Python and stores its outputs, minus stderr streams (TensorFlow's start-up log
 lines, with timestamps) and minus execution timings, so that committed outputs are the same
 on every machine and nbval can compare them.
@@ -14,6 +14,10 @@ from pathlib import Path
 
 import nbformat
 
+from vae_course.atomic_write import atomic_write_text
+
+__all__ = ["QUIET_ENV", "clean_outputs", "write_notebook", "execute_notebook", "main"]
+
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore", "KMP_WARNINGS": "0"}
 
 
@@ -26,6 +30,12 @@ def clean_outputs(nb):
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
     return nb
+
+
+def write_notebook(nb, path) -> Path:
+    """Writes ``nb`` to ``path`` atomically, byte for byte as ``nbformat.write`` would."""
+    text = nbformat.writes(nb)
+    return atomic_write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def execute_notebook(path, *, timeout=600, allow_errors=False, cwd=None):
@@ -65,7 +75,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for path in args.notebooks:
         nb = clean_outputs(execute_notebook(path, timeout=args.timeout))
-        nbformat.write(nb, path)
+        write_notebook(nb, path)
         print(f"executed {path}")
 
 

@@ -1,4 +1,4 @@
-"""A moving average of the weights (Polyak averaging), used by the course preset (lesson 07).
+"""A moving average of the weights (an exponential moving average), used by the course preset (lesson 10).
 
 Training steps change the weights w; after each step the average a follows them:
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import tensorflow as tf
+
+__all__ = ["WeightAverage"]
 
 
 class WeightAverage:

@@ -1,7 +1,7 @@
-"""Run folders: atomic file writes, resumable checkpoints and per-epoch metrics (lesson 07).
+"""Run folders: resumable checkpoints and per-epoch metrics (lesson 08).
 
-Every file in a run folder is written to a temporary name in the same folder and then renamed,
-so a crash or Ctrl-C never leaves a half-written file. Checkpoints are one ``.npz`` file of plain
+Every file in a run folder is written by :mod:`vae_course.atomic_write`, so a crash, Ctrl-C,
+SIGKILL or a full disk never leaves a half-written file. Checkpoints are one ``.npz`` file of plain
 arrays (model and optimizer variables and the weight average, in order) plus their metadata as a
 JSON string; they are read with ``allow_pickle=False``.
 """
@@ -10,40 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from vae_course.atomic_write import atomic_write_bytes, atomic_write_text
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.csv"
 METRIC_FIELDS = ("epoch", "train_loss", "test_elbo", "seconds")
 
-
-def atomic_write_bytes(path, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_json(path, obj) -> Path:
-    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+__all__ = ["CHECKPOINT", "METRICS", "write_metrics", "read_metrics", "total_seconds", "save_checkpoint", "has_checkpoint",
+           "load_checkpoint", "read_checkpoint_meta"]
 
 
 def write_metrics(folder, rows) -> Path:
@@ -60,6 +38,11 @@ def read_metrics(folder) -> list[dict]:
     """Reads ``metrics.csv`` back as a list of dicts of numbers."""
     with open(Path(folder) / METRICS, newline="") as f:
         return [{"epoch": int(r["epoch"]), **{k: float(r[k]) for k in METRIC_FIELDS[1:]}} for r in csv.DictReader(f)]
+
+
+def total_seconds(metrics) -> float:
+    """Training time of a run (evaluation excluded), from its metrics."""
+    return float(np.sum([m["seconds"] for m in metrics]))
 
 
 def _groups(model, optimizer, average) -> dict:
@@ -108,7 +91,7 @@ def load_checkpoint(folder, model, optimizer, average=None) -> dict:
     groups = _groups(model, optimizer, average)
     if average is None and any(k.startswith("average_") for k in arrays):
         raise ValueError(f"checkpoint {path} holds a moving average of the weights; pass the run's WeightAverage "
-                         f"(trainer.fit does) so that it is restored too.")
+                         f"(training.fit does) so that it is restored too.")
     for prefix, variables in groups.items():
         saved = sorted(k for k in arrays if k.startswith(prefix + "_"))
         if len(saved) != len(variables) or any(arrays[k].shape != tuple(v.shape) for k, v in zip(saved, variables)):

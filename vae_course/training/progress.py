@@ -1,8 +1,10 @@
-"""A small text progress bar for training: loss, images per second and time left (lesson 07)."""
+"""A small text progress bar for training: loss, images per second and time left (lesson 08)."""
 from __future__ import annotations
 
 import sys
 import time
+
+__all__ = ["format_seconds", "ProgressBar"]
 
 
 def format_seconds(seconds: float) -> str:

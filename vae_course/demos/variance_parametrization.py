@@ -14,6 +14,8 @@ import tensorflow as tf
 
 from vae_course.validation import as_float32, check_finite
 
+__all__ = ["PARAMETRIZATIONS", "LABELS", "sigma_from_raw", "sigma_and_gradient", "plot_sigma_parametrizations"]
+
 PARAMETRIZATIONS = ("identity", "logvar", "softplus")
 LABELS = {"identity": "σ = r", "logvar": "σ = exp(r/2)  (r = log σ²)", "softplus": "σ = softplus(r)"}
 

@@ -12,8 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-CHECK_TAG = "check"
-_NOTEBOOK = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+from vae_course.tooling.exercises import CHECK_TAG, NOTEBOOK_NAME
+
+__all__ = ["CELL_TIMEOUT_S", "Result", "exercise_paths", "execute_all", "check_results", "report_lines",
+           "progress_main"]
+
 _CHECKED = re.compile(r"\bcheck_(\w+)\s*\(")
 CELL_TIMEOUT_S = 300
 
@@ -28,13 +31,13 @@ class Result:
 
 def exercise_paths(folder) -> list:
     """The exercise notebooks ``NN_<topic>.ipynb`` in ``folder``, in order."""
-    return sorted(p for p in Path(folder).glob("*.ipynb") if _NOTEBOOK.match(p.name))
+    return sorted(p for p in Path(folder).glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
 
 
 def execute_all(paths, workers=None) -> dict:
     """Executes the notebooks (errors allowed), a few at a time; maps each path to its executed
     notebook, or to the exception that stopped it (unreadable file, dead kernel, timeout)."""
-    from vae_course.notebook_tools import execute_notebook
+    from vae_course.tooling.notebooks import execute_notebook
 
     def run(path):
         try:

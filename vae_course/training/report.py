@@ -1,4 +1,4 @@
-"""What a training run leaves behind: per-epoch samples, the GIF, figures and the report (lesson 07)."""
+"""What a training run leaves behind: per-epoch samples, the GIF, figures and the report (lesson 08)."""
 from __future__ import annotations
 
 import io
@@ -17,8 +17,10 @@ from vae_course.distributions import decoder_distribution, sample_eps
 from vae_course.image_files import grid_array, write_gif
 from vae_course.losses import evaluate
 from vae_course.models import model_config_dict, save_weights
-from vae_course.runs import atomic_write_bytes, atomic_write_json, atomic_write_text
-from vae_course.trainer import total_seconds
+from vae_course.atomic_write import atomic_write_bytes, atomic_write_json, atomic_write_text
+from vae_course.training.run_folder import total_seconds
+
+__all__ = ["SAMPLES", "WEIGHTS", "EpochSnapshots", "write_figures", "versions", "write_final_report"]
 
 SAMPLES = 16  # prior samples in the per-epoch grid (4 x 4)
 WEIGHTS = "model.weights.h5"

@@ -1,4 +1,4 @@
-"""Exercise notebooks from solution notebooks (one source), and the learner's progress report.
+"""Exercise notebooks from solution notebooks (one source): ``vae-course make-exercises``.
 
 A solution notebook ``solutions/NN_<topic>.ipynb`` holds the answers between marker lines::
 
@@ -12,8 +12,8 @@ A solution notebook ``solutions/NN_<topic>.ipynb`` holds the answers between mar
 indentation), clears all outputs and tags every code cell ``nbval-ignore-output``, so that
 ``pytest --nbval exercises/NN_<topic>.ipynb`` judges a learner's notebook by its errors alone,
 whatever outputs it was saved with. Cells tagged ``check`` run ``vae_course.checks``; cells tagged
-``exercise`` hold the answers. ``make exercises`` runs :func:`generate_main`; ``make progress``
-runs :func:`progress_main` (see :mod:`vae_course.exercise_progress`).
+``exercise`` hold the answers. ``make exercises`` runs :func:`generate_main`; the learner's progress
+report is :mod:`vae_course.tooling.progress`.
 """
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ from pathlib import Path
 
 import nbformat
 
-from vae_course.exercise_progress import progress_main  # noqa: F401  (re-exported for the command line)
+from vae_course.tooling.notebooks import write_notebook
+
+__all__ = ["BEGIN", "END", "CHECK_TAG", "EXERCISE_TAG", "IGNORE_OUTPUT", "NOTEBOOK_NAME", "stub_line", "lesson_number", "generate_exercise", "solution_paths",
+           "stub_count", "has_learner_answers", "generate_main"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 IGNORE_OUTPUT = "nbval-ignore-output"
@@ -141,7 +144,7 @@ def generate_main(solutions_dir, exercises_dir) -> int:
             code = 1
             continue
         old = target.read_text(encoding="utf-8") if target.exists() else None
-        nbformat.write(nb, target)
+        write_notebook(nb, target)
         state = "unchanged" if old == target.read_text(encoding="utf-8") else "wrote"
         count = stub_count(nb)
         print(f"{state} {target} ({count} exercise{'s' * (count != 1)})")

@@ -1,4 +1,4 @@
-"""Paths between two latent codes, for interpolation pictures (lesson 07).
+"""Paths between two latent codes, for interpolation pictures (lesson 09).
 
 Decode the points of a path from the code of one digit to the code of another and you see how
 the decoder morphs one into the other. Two paths:
@@ -18,6 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.validation import as_float32, check_finite, check_rank, check_same_shape
+
+__all__ = ["PARALLEL_TOL", "path_weights", "linear_path", "spherical_path"]
 
 PARALLEL_TOL = 1e-6  # |sin Ω| below this: the two directions are treated as parallel or opposite
 

@@ -21,6 +21,9 @@ import tensorflow as tf
 from vae_course.distributions import log_normal_pdf, reparameterize, sample_eps
 from vae_course.validation import as_float32, check_finite, check_rank
 
+__all__ = ["reparameterization_gradients", "score_function_gradients", "gradient_estimates",
+           "square_objective_moments"]
+
 
 def _scalar_params(mean, std):
     mean = as_float32(mean, "mean", "() (a scalar)")

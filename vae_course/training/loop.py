@@ -1,4 +1,4 @@
-"""The training loop: resumable, guarded against divergence and Ctrl-C (lesson 07).
+"""The training loop: resumable, guarded against divergence and Ctrl-C (lesson 08).
 
 Position in the run is ``optimizer.iterations`` alone: epoch = g // steps_per_epoch. Batch
 order and eps are functions of (seed, epoch) and (seed, g), so a run resumed after an
@@ -16,10 +16,12 @@ import tensorflow as tf
 
 from vae_course.losses import evaluate
 from vae_course.models import CVAE
-from vae_course.progressbar import ProgressBar
-from vae_course.runs import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
-from vae_course.training import (TrainConfig, averaged, batch_order, make_optimizer, make_train_step,
-                                 make_weight_average)
+from vae_course.training.config import TrainConfig
+from vae_course.training.progress import ProgressBar
+from vae_course.training.run_folder import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
+from vae_course.training.step import averaged, batch_order, make_optimizer, make_train_step, make_weight_average
+
+__all__ = ["TrainingDiverged", "TrainingInterrupted", "build", "fit"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -123,8 +125,3 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     if average is not None:
         average.copy_to_weights()
     return model, meta["metrics"]
-
-
-def total_seconds(metrics) -> float:
-    """Training time of a run (evaluation excluded), from its metrics."""
-    return float(np.sum([m["seconds"] for m in metrics]))

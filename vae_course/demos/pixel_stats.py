@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["pixel_value_counts", "grey_fraction", "binarization_entropy", "plot_pixel_histogram"]
+
 
 def _as_uint8_images(images, name="images") -> np.ndarray:
     """Validates raw MNIST digits: a uint8 numpy array of shape (N, 28, 28) or (N, 28, 28, 1)."""

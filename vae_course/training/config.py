@@ -1,4 +1,4 @@
-"""Training configuration, presets and the train step (lesson 07).
+"""Training configuration and presets (lessons 08 and 10).
 
 Two presets: ``tutorial`` reproduces the TF CVAE tutorial's settings exactly and is the
 reference; ``course`` is tuned for time-to-quality on a 2-core laptop CPU (see
@@ -7,14 +7,11 @@ benchmarks/train_speed.py for the measurement).
 from __future__ import annotations
 
 import dataclasses
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-import numpy as np
-import tensorflow as tf
+from vae_course.losses import ESTIMATORS
 
-from vae_course.losses import ESTIMATORS, model_elbo
-from vae_course.weight_average import WeightAverage
+__all__ = ["TrainConfig", "LEGACY_VALUES", "PRESETS", "preset"]
 
 
 @dataclass(frozen=True)
@@ -87,52 +84,3 @@ def preset(name: str, **overrides) -> TrainConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
     return PRESETS[name].replace(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
-    """Adam with the config's learning rate and schedule (not yet built)."""
-    lr = config.learning_rate
-    if config.lr_schedule == "cosine":
-        lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=config.epochs * config.steps_per_epoch())
-    return tf.keras.optimizers.Adam(learning_rate=lr)
-
-
-def make_weight_average(config: TrainConfig, model) -> WeightAverage | None:
-    """The moving average of the model's weights that the config asks for, or None (``ema_momentum`` 0)."""
-    if config.ema_momentum == 0:
-        return None
-    return WeightAverage(model.trainable_variables, config.ema_momentum)
-
-
-def averaged(average: WeightAverage | None):
-    """``with averaged(average):`` the model holds the averaged weights (nothing changes for None)."""
-    return average.applied() if average is not None else nullcontext()
-
-
-def batch_order(n: int, seed: int, epoch: int) -> np.ndarray:
-    """The permutation of ``n`` training images used in ``epoch``: a function of (seed, epoch) only,
-    so an interrupted run resumes with exactly the same batches."""
-    return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def make_train_step(model, optimizer, estimator: str, seed: int, average: WeightAverage | None = None):
-    """A compiled step: loss = −mean ELBO over the batch, one Adam update, then one update of the
-    weight average if there is one; returns the loss.
-
-    eps for global step g is ``stateless_normal(seed=(seed, g))`` with g = optimizer.iterations,
-    so the noise depends only on the seed and the step, never on how often the run was resumed.
-    """
-
-    @tf.function(reduce_retracing=True)
-    def train_step(x):  # x: (B, 28, 28, 1)
-        step_seed = tf.stack([tf.constant(seed, tf.int64), tf.cast(optimizer.iterations, tf.int64)])
-        eps = tf.random.stateless_normal([tf.shape(x)[0], model.latent_dim], seed=step_seed)  # (B, D)
-        with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(model_elbo(model, x, eps, estimator))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        if average is not None:
-            average.update()
-        return loss
-
-    return train_step

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vae_course.validation import positive_int
+
+__all__ = ["COVARIANCES", "DIVERGENCES", "num_gaussian_parameters", "check_gaussian", "covariance_ellipse",
+           "gaussian_density", "best_diagonal_variances", "plot_gaussian_2d"]
+
 COVARIANCES = ("diagonal", "full")
 DIVERGENCES = ("reverse", "forward")
 
@@ -18,8 +23,7 @@ def num_gaussian_parameters(dim: int, covariance: str) -> int:
 
     diagonal: D means + D variances = 2D;  full: D means + D(D+1)/2 covariance entries.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim must be a positive integer, got {dim!r}.")
+    positive_int(dim, "dim")
     if covariance not in COVARIANCES:
         raise ValueError(f"covariance must be one of {COVARIANCES}, got {covariance!r}.")
     dim = int(dim)

@@ -1,15 +1,17 @@
-"""``vae-course train``: validate the arguments, train, write the run folder (lesson 07)."""
+"""``vae-course train``: validate the arguments, train, write the run folder (lesson 08)."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+__all__ = ["run_train"]
+
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
 
 def _config_from_args(args, parser):
-    from vae_course.runs import read_checkpoint_meta
-    from vae_course.training import TrainConfig, preset
+    from vae_course.training.config import TrainConfig, preset
+    from vae_course.training.run_folder import read_checkpoint_meta
 
     if args.resume is not None:
         settings = ("epochs", "latent_dim", "batch_size", "learning_rate", "ema_momentum", "seed", "train_examples",
@@ -34,8 +36,9 @@ def _config_from_args(args, parser):
 
 def run_train(args, parser) -> int:
     """Runs the ``train`` subcommand; returns the exit code."""
-    from vae_course.cli import writable_folder_problem
-    from vae_course.runs import has_checkpoint
+    from vae_course.training.run_folder import has_checkpoint
+
+    from vae_course.atomic_write import writable_folder_problem
 
     config, out = _config_from_args(args, parser)
     problem = writable_folder_problem(out)
@@ -46,8 +49,8 @@ def run_train(args, parser) -> int:
 
     from vae_course.data import MnistFileError
     from vae_course.preprocessing import load_binarized_mnist
-    from vae_course.reporting import EpochSnapshots, write_final_report
-    from vae_course.trainer import TrainingDiverged, TrainingInterrupted, fit
+    from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, fit
+    from vae_course.training.report import EpochSnapshots, write_final_report
 
     try:
         (x_train, _), (x_test, y_test) = load_binarized_mnist(args.data_dir)

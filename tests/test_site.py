@@ -72,7 +72,7 @@ def test_make_site_stops_with_the_notebook_name_and_builds_nothing(tree):
     run = subprocess.run([sys.executable, "-m", "vae_course.tooling.site", "--root", str(tree), "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 1
-    assert "lessons/02_second.ipynb (code cells 1)" in run.stderr and "notebook_tools" in run.stderr, run.stderr
+    assert "lessons/02_second.ipynb (code cells 1)" in run.stderr and "vae_course.tooling.notebooks" in run.stderr, run.stderr
     assert not out.exists() and not (tree / "build").exists()
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 
+from vae_course.tooling.notebooks import write_notebook
+
 BADGE_TAG, SETUP_TAG, SKIP_TAG = "colab-badge", "colab-setup", "nbval-skip"
 FOLDERS = ("lessons", "solutions", "exercises")  # the course notebooks that get the cells
 BRANCH = "main"  # the branch Colab opens
@@ -121,7 +123,7 @@ def apply(root) -> list:
         before = nbformat.writes(nb)
         add_colab_cells(nb, repo_url, path.relative_to(root).as_posix())
         if nbformat.writes(nb) != before:
-            nbformat.write(nb, path)
+            write_notebook(nb, path)
             changed.append(path)
     return changed
 

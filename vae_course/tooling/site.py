@@ -55,7 +55,7 @@ def check_outputs(root) -> None:
                 bad.append(f"{path.relative_to(root)} (code cells {', '.join(map(str, missing))})")
     if bad:
         raise SiteError("these notebooks lack their outputs: " + "; ".join(bad) + ". The site shows stored "
-                        "outputs: run `python -m vae_course.notebook_tools <notebook>` on each, then build again.")
+                        "outputs: run `python -m vae_course.tooling.notebooks <notebook>` on each, then build again.")
 
 
 def table_of_contents(root) -> dict:

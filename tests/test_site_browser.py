@@ -66,7 +66,7 @@ def chromium_path() -> str:
 def serve(folder):
     """Serves ``folder`` on http://127.0.0.1:<free port>/ from a thread; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -79,6 +79,15 @@ def serve(folder):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "max-age=600")  # scripts and fonts load once for all pages
+        super().end_headers()
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early (a page left while loading) is not a site problem
 
 
 def _status(url) -> int:
@@ -109,20 +118,23 @@ def check_site(folder, *, screenshot_page=None, screenshot_to=None, math_pages=(
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.route("**/*", lambda route: route.continue_() if urllib.parse.urlsplit(route.request.url).netloc
                       == host else route.abort())
+        page, errors = context.new_page(), []
+        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"uncaught script error: {exc}"))
+        page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else  # left for the next page
+                errors.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         for name in pages:
-            page = context.new_page()
-            errors = []
-            page.on("console", lambda m, e=errors: e.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-            page.on("pageerror", lambda exc, e=errors: e.append(f"uncaught script error: {exc}"))
-            page.on("requestfailed", lambda r, e=errors: e.append(f"request failed: {r.url} ({r.failure})"))
-            page.on("response", lambda r, e=errors: e.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+            errors.clear()
             response = page.goto(base + name, wait_until="load")
             if response is None or response.status != 200:
                 problems.append(f"{name}: HTTP {response.status if response else 'no response'}")
-                page.close()
                 continue
-            facts = page.evaluate(_PAGE_FACTS)
-            page.wait_for_load_state("networkidle")
+            facts = page.evaluate(_PAGE_FACTS)  # waits for the images and for MathJax to finish
+            if name == screenshot_page and screenshot_to:
+                Path(screenshot_to).parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screenshot_to), full_page=False)
+            page.goto("about:blank")  # the page's last events arrive before this; nothing of it after
             problems += [f"{name}: {e}" for e in errors]
             problems += [f"{name}: image did not load: {img}" for img in facts["brokenImages"]]
             raw = [t for t in RAW_TEX if t in facts["text"]]
@@ -134,10 +146,6 @@ def check_site(folder, *, screenshot_page=None, screenshot_to=None, math_pages=(
                                 f"{'loaded' if facts['mathJax'] else 'missing'}, no mjx-container)")
             ids[name] = set(facts["ids"])
             links += [(name, href, element) for href, element in facts["links"]]
-            if name == screenshot_page and screenshot_to:
-                Path(screenshot_to).parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(screenshot_to), full_page=False)
-            page.close()
         browser.close()
         problems += _link_problems(base, links, ids)
     return pages, problems

@@ -21,7 +21,7 @@ help:
 	@echo "make progress   which exercises in exercises/ pass"
 	@echo "make benchmark  tutorial vs course preset, in one process (QUICK=1 for a smoke run)"
 	@echo "make site       the course website in build/site/ (open build/site/index.html)"
-	@echo "make colab      add or refresh the Open-in-Colab cells of every notebook"
+	@echo "make colab      add or refresh the Open-in-Colab cells of every notebook (exercises regenerated)"
 	@echo "make slides     one reveal.js slide deck per lesson in build/slides/"
 	@echo "make figures    every figure of the lessons as PNG and SVG in figures/"
 
@@ -67,6 +67,7 @@ site: $(STAMP)
 
 colab: $(STAMP)
 	$(BIN)/python -m vae_course.tooling.colab .
+	$(BIN)/vae-course make-exercises solutions/ exercises/
 
 slides: $(STAMP)
 	$(BIN)/python -m vae_course.tooling.slides --out build/slides

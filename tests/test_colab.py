@@ -83,10 +83,12 @@ def test_apply_writes_each_course_notebook_once(tmp_path):
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         nbformat.write(_tiny_notebook(), tmp_path / rel)
     assert [p.relative_to(tmp_path).as_posix() for p in colab.apply(tmp_path)] == [
-        "lessons/01_a.ipynb", "solutions/01_a.ipynb", "exercises/01_a.ipynb"]
+        "lessons/01_a.ipynb", "solutions/01_a.ipynb"]  # exercises/ are the generator's
     assert colab.apply(tmp_path) == []
-    exercise = nbformat.read(tmp_path / "exercises" / "01_a.ipynb", as_version=4)
-    assert f"]({COLAB}exercises/01_a.ipynb)" in exercise.cells[0].source
+    solution = nbformat.read(tmp_path / "solutions" / "01_a.ipynb", as_version=4)
+    assert f"]({COLAB}solutions/01_a.ipynb)" in solution.cells[0].source
+    assert _essence(nbformat.read(tmp_path / "exercises" / "01_a.ipynb", as_version=4).cells) == _essence(
+        _tiny_notebook().cells)
     assert _essence(nbformat.read(tmp_path / "lessons" / "notes.ipynb", as_version=4).cells) == _essence(
         _tiny_notebook().cells)
 
@@ -103,12 +105,13 @@ def test_the_exercise_generator_keeps_the_cells_and_points_the_badge_at_the_exer
         "generate_exercise must call colab.retarget(nb, 'exercises') so that the exercise's badge opens the exercise")
 
 
-@pytest.mark.parametrize("path", colab.course_notebooks(ROOT), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", colab.course_notebooks(ROOT, ("lessons", "solutions", "exercises")),
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_course_notebook_opens_with_its_colab_cells(path):
     nb = nbformat.read(path, as_version=4)
     rel = path.relative_to(ROOT).as_posix()
     assert len(nb.cells) >= 2 and colab.BADGE_TAG in nb.cells[0].metadata.get("tags", []), (
-        f"{rel} lacks the Open-in-Colab cells at its top: run `make colab`")
+        f"{rel} lacks the Open-in-Colab cells at its top: run `make colab` (it also regenerates the exercises)")
     assert f"]({COLAB}{rel})" in nb.cells[0].source, f"{rel}: the badge opens another notebook: run `make colab`"
     assert nb.cells[1].source == colab.setup_source(REPO), f"{rel}: the Colab set-up cell is out of date: run `make colab`"
     assert "nbval-skip" in nb.cells[1].metadata.get("tags", [])

@@ -1,14 +1,16 @@
 """Open in Colab: a badge cell and a set-up cell at the top of every course notebook.
 
-``python -m vae_course.tooling.colab`` (``make colab``) inserts, at the top of each notebook in
-``lessons/``, ``solutions/`` and ``exercises/``, two cells:
+``python -m vae_course.tooling.colab`` inserts, at the top of each notebook in ``lessons/`` and
+``solutions/``, two cells:
 
 1. a markdown cell (tagged ``colab-badge``) with an "Open in Colab" badge for that notebook;
 2. a code cell (tagged ``colab-setup`` and ``nbval-skip``) that, on Google Colab only
    (``"google.colab" in sys.modules``), pip-installs the course package from the repository and
    fetches MNIST with :func:`vae_course.data.load_mnist`; elsewhere it does nothing.
 
-Running it again replaces those two cells, so it is idempotent. The repository URL has one home:
+Running it again replaces those two cells, so it is idempotent. ``exercises/`` get the cells from
+the exercise generator, which copies them from the solution and points the badge at the exercise
+(:func:`retarget`); ``make colab`` runs both. The repository URL has one home:
 ``[project.urls] Repository`` in ``pyproject.toml`` (read by :func:`repository_url`).
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ import nbformat
 from vae_course.tooling.notebooks import write_notebook
 
 BADGE_TAG, SETUP_TAG, SKIP_TAG = "colab-badge", "colab-setup", "nbval-skip"
-FOLDERS = ("lessons", "solutions", "exercises")  # the course notebooks that get the cells
+FOLDERS = ("lessons", "solutions")  # written by apply(); exercises/ get the cells from the generator
 BRANCH = "main"  # the branch Colab opens
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 _GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)/?$")
@@ -63,8 +65,8 @@ def setup_source(repo_url: str) -> str:
         'if "google.colab" in sys.modules:',
         "    import subprocess",
         "",
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vae-course @ git+{repo_url}"],',
-        "                   check=True)",
+        '    pip_install = [sys.executable, "-m", "pip", "install", "--quiet"]',
+        f'    subprocess.run([*pip_install, "vae-course @ git+{repo_url}"], check=True)',
         "    from vae_course.data import load_mnist",
         "",
         "    load_mnist()  # downloads MNIST once into Keras' cache",
@@ -108,14 +110,14 @@ def retarget(nb, folder: str):
     return nb
 
 
-def course_notebooks(root) -> list:
-    """The notebooks ``FOLDER/NN_<topic>.ipynb`` of ``root`` that get the Colab cells, in order."""
+def course_notebooks(root, folders=FOLDERS) -> list:
+    """The notebooks ``FOLDER/NN_<topic>.ipynb`` of ``root`` in ``folders``, in order."""
     root = Path(root)
-    return [p for folder in FOLDERS for p in sorted((root / folder).glob("*.ipynb")) if _NOTEBOOK.match(p.name)]
+    return [p for folder in folders for p in sorted((root / folder).glob("*.ipynb")) if _NOTEBOOK.match(p.name)]
 
 
 def apply(root) -> list:
-    """Adds or refreshes the Colab cells in every course notebook under ``root``; returns the files changed."""
+    """Adds or refreshes the Colab cells of the lessons and solutions under ``root``; returns the files changed."""
     root = Path(root)
     repo_url, changed = repository_url(root), []
     for path in course_notebooks(root):
@@ -129,7 +131,8 @@ def apply(root) -> list:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Add the Open-in-Colab cells to every course notebook.")
+    parser = argparse.ArgumentParser(description="Add the Open-in-Colab cells to the lessons and solutions "
+                                     "(then run `vae-course make-exercises` for the exercises).")
     parser.add_argument("root", nargs="?", type=Path, default=Path("."), help="the repository (default: .)")
     args = parser.parse_args(argv)
     try:

@@ -254,3 +254,13 @@ def test_the_checker_names_the_page_and_element_of_each_failure(tmp_path):
                      "broken.html: link to index.html#nope: no such anchor"):
         assert expected in report, f"missing {expected!r} in:\n{report}"
     assert not [p for p in problems if p.startswith("index.html")], report
+
+
+def test_the_skip_switch_skips_locally_and_fails_in_ci(monkeypatch):
+    monkeypatch.setenv(SKIP_ENV, "1")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        _need_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="never skips"):
+        _need_browser()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -72,33 +73,53 @@ def test_this_python_is_a_supported_one():
     assert (3, 11) <= sys.version_info[:2] <= (3, 13)
 
 
+def _fake_python(path, version):
+    """A stand-in interpreter: this Python, claiming to be ``version`` (answers -c code and --version)."""
+    major, minor = version
+    path.write_text("#!/bin/sh\n"
+                    f'if [ "$1" = "-c" ]; then exec {sys.executable} -c '
+                    f'"import sys; sys.version_info = ({major}, {minor}, 0, \'final\', 0); exec(sys.argv[1])" "$2"; fi\n'
+                    f'echo "Python {major}.{minor}.0"\n')
+    path.chmod(0o755)
+    return path
+
+
+def _make(*args, env=None):
+    return subprocess.run([shutil.which("make"), "-C", str(ROOT), "--no-print-directory", "-s", *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+@pytest.mark.parametrize("version", [(3, 9), (3, 10), (3, 11), (3, 12), (3, 13), (3, 14), (4, 0)])
+def test_make_accepts_exactly_python_311_to_313(tmp_path, version):
+    run = _make("check-python", f"PYTHON={_fake_python(tmp_path / 'python', version)}")
+    assert (run.returncode == 0) == ((3, 11) <= version <= (3, 13)), run.stdout + run.stderr
+
+
 @pytest.mark.parametrize("fake", ["unsupported", "missing"])
 def test_make_refuses_an_unsupported_python_before_creating_the_venv(tmp_path, fake):
-    """A stand-in interpreter whose version check fails (exit 1), or a name that is not there."""
+    """A Python 3.10, or a name that is not there: a clear message, and no venv."""
     python = tmp_path / "python"
     if fake == "unsupported":
-        python.write_text("#!/bin/sh\nexit 1\n")
-        python.chmod(0o755)
+        _fake_python(python, (3, 10))
     venv = tmp_path / "venv"
-    run = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "install", f"PYTHON={python}",
-                          f"VENV={venv}"], capture_output=True, text=True, timeout=60)
+    run = _make("install", f"PYTHON={python}", f"VENV={venv}")
     assert run.returncode != 0
     assert f"needs Python 3.11, 3.12 or 3.13, and {python} is not one of them" in run.stderr, run.stderr
     assert not venv.exists()
 
 
 def test_make_picks_a_supported_python_from_the_names_it_tries(tmp_path):
-    """Only a python3.12 on the PATH (and a python3.11 that fails its check): make picks python3.12."""
+    """On the PATH a python3.11 that is really 3.10 (a stale link) and a python3.12: make picks python3.12."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "python3.11").write_text("#!/bin/sh\nexit 1\n")
-    (bin_dir / "python3.12").write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
-    for stub in bin_dir.iterdir():
-        stub.chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
-    run = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "-s", "check-python"],
-                         capture_output=True, text=True, timeout=60, env=env)
-    assert run.returncode == 0 and run.stdout.startswith("python3.12: Python 3.1"), run.stdout + run.stderr
+    _fake_python(bin_dir / "python3.11", (3, 10))
+    _fake_python(bin_dir / "python3.12", (3, 12))
+    run = _make("check-python", env={"PATH": str(bin_dir)})  # only these: no system Python
+    assert run.returncode == 0 and run.stdout.strip() == "python3.12: Python 3.12.0", run.stdout + run.stderr
+    _fake_python(bin_dir / "python3.12", (3, 14))
+    run = _make("check-python", env={"PATH": str(bin_dir)})
+    assert run.returncode != 0 and "none of python3.11 python3.12 python3.13 python3 is one of them" in run.stderr, (
+        run.stdout + run.stderr)
 
 
 def test_environment_yml_installs_the_package_itself(conda_pip):

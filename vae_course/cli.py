@@ -6,6 +6,7 @@ usage message and exit code 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -88,7 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# TensorFlow's C++ log level, set before TensorFlow is imported: 3 hides its INFO, WARNING and ERROR
+# start-up lines, e.g. "E0000 ... failed call to cuInit" on a machine without a GPU (not an error).
+_TF_LOG_LEVEL = "3"
+
+
+def _quiet_tensorflow(environ=os.environ) -> None:
+    """Sets ``TF_CPP_MIN_LOG_LEVEL`` for a quiet first run, unless the user set it (their value wins).
+
+    Takes effect only if TensorFlow is not imported yet, so :func:`main` calls it first.
+    """
+    environ.setdefault("TF_CPP_MIN_LOG_LEVEL", _TF_LOG_LEVEL)
+
+
 def main(argv=None) -> int:
+    _quiet_tensorflow()  # before anything below imports TensorFlow
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":

@@ -36,7 +36,10 @@ def _latent_args(expected="(B, D)", **named):
 def std_from_logvar(logvar):
     """Standard deviation from log-variance (lesson 03): σ = exp(½·logvar).
 
-    Any shape; finite for |logvar| <= 176, +inf (never NaN) beyond.
+    Any shape. NaN or infinite logvar is refused with a ValueError; a finite logvar gives +inf
+    (never NaN) above 2·log(float32 max) ≈ 177.4 and 0 below 2·log(smallest normal float32)
+    ≈ −174.7 (TensorFlow flushes subnormals to zero), without an error: see
+    ``vae_course.demos.variance_parametrization.float32_logvar_limits``.
     """
     logvar = as_float32(logvar, "logvar", "any shape")
     (logvar,) = after_checks(check_finite(logvar, "logvar"), logvar)

@@ -38,7 +38,7 @@ def run_train(args, parser) -> int:
     """Runs the ``train`` subcommand; returns the exit code."""
     from vae_course.training.run_folder import has_checkpoint
 
-    from vae_course.atomic_write import writable_folder_problem
+    from vae_course.atomic_write import AtomicWriteError, writable_folder_problem
 
     config, out = _config_from_args(args, parser)
     problem = writable_folder_problem(out)
@@ -64,6 +64,11 @@ def run_train(args, parser) -> int:
     try:
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
                              on_epoch_end=snapshots)
+        report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv)
+    except AtomicWriteError as err:  # e.g. a full disk: the file it names kept its previous content
+        print(f"\nvae-course train: {err} The run folder still holds the last complete checkpoint; once the "
+              f"problem is fixed, continue with --resume {out}.", file=sys.stderr)
+        return EXIT_FAILED
     except TrainingInterrupted as err:
         print(f"\n{err}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -73,7 +78,6 @@ def run_train(args, parser) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted; the last checkpoint in {out} is intact. Continue with --resume {out}.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv)
     print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
           + (f"; log p(x) >= {report['iwae']:.2f} (IWAE, K={config.iwae_k})" if config.iwae_k else ""))
     print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "

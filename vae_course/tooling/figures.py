@@ -23,9 +23,13 @@ from matplotlib.figure import Figure
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
+from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.pixel_stats import plot_pixel_histogram
+from vae_course.demos.reparameterization_graph import draw_sampling_graph
+from vae_course.demos.transposed_conv import plot_transposed_conv
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
 from vae_course.distributions import decoder_distribution
+from vae_course.model_map import draw_model_map
 from vae_course.plotting import (image_grid, plot_latent_manifold, plot_latent_scatter, plot_prior_samples,
                                  plot_reconstructions, plot_training_curves)
 from vae_course.preprocessing import binarize, dynamic_binarize, scale
@@ -105,6 +109,27 @@ def _reconstructions(inputs):
     return plot_reconstructions(x, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
 
 
+def _sampling_graphs(inputs):
+    fig, axes = plt.subplots(1, 2, figsize=(15, 3.8))
+    draw_sampling_graph(False, ax=axes[0])
+    draw_sampling_graph(True, ax=axes[1])
+    return fig
+
+
+def _elbo_gap(inputs):
+    shipped = {f"D = {d}": (pretrained_info(d)["iwae"], pretrained_info(d)["test_elbo"]) for d in (2, 32)}
+    ax = plt.subplots(figsize=(7, 4.8))[1]
+    ax = plot_elbo_gap(shipped, ax=ax, log_px_label=r"$-\mathcal{L}_{100}$ (in place of $-\log p(x)$)",
+                       gap_label=r"$\mathcal{L}_{100}-$ELBO ($\leq$ KL$(q(z|x)\,\|\,p(z|x))$)")
+    ax.set_title("Shipped models, mean over the 10,000 test digits")
+    return ax
+
+
+def _transposed_conv(inputs):
+    kernel = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])  # (3, 3)
+    return plot_transposed_conv(np.array([[1.0, 2.0], [3.0, 4.0]]), kernel, stride=2)
+
+
 def _latent_scatter(inputs):
     x = inputs.x_test[:5000]  # (5000, 28, 28, 1)
     mean = np.concatenate([inputs.model(2).encode(x[i:i + 1000])[0].numpy() for i in range(0, 5000, 1000)])
@@ -118,19 +143,26 @@ class FigureEntry:
     draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure or Axes
 
 
-FIGURES = [  # lesson order; one line per figure
+MAP_HIGHLIGHTS = {"01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
+                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "posterior", "10": "elbo"}
+
+FIGURES = sorted([  # one line per figure; sorted into lesson order
+    *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
     FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
     FigureEntry("01", "binarization", _binarization),
     FigureEntry("02", "diagonal_vs_full", _diagonal_vs_full),
     FigureEntry("02", "best_diagonal", _best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
+    FigureEntry("04", "sampling_graphs", _sampling_graphs),
     FigureEntry("05", "reconstructions", _reconstructions),
+    FigureEntry("06", "elbo_gap", _elbo_gap),
+    FigureEntry("07", "transposed_conv", _transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
-    FigureEntry("08", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
-    FigureEntry("08", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
     FigureEntry("09", "latent_manifold", lambda i: plot_latent_manifold(i.model(2), n=20)),
     FigureEntry("09", "latent_scatter", _latent_scatter),
-]
+    FigureEntry("09", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
+    FigureEntry("09", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
+], key=lambda entry: entry.lesson)
 
 
 def select(patterns=None, entries=None) -> list:

@@ -107,3 +107,12 @@ def test_staging_copies_and_never_changes_the_committed_files(tree):
     assert config["repository"]["url"] == REPO and config["execute"]["execute_notebooks"] == "off"
     assert "mathjax_path" in config["sphinx"]["config"] and "cdn" not in config["sphinx"]["config"]["mathjax_path"]
     assert yaml.safe_load((stage / "_toc.yml").read_text()) == site.table_of_contents(tree)
+
+
+def test_inline_formulas_are_joined_onto_one_line_as_jupyter_reads_them():
+    text = ("* $\\log p = -\\tfrac12\\big[\\log 2\\pi\n  + \\text{logvar}\\big]$; `code $x` and `$y$`\n"
+            "$$\na\n+ b\n$$\nand $(m + s)W + b =\n- (mW + b)$ done.")
+    assert site.join_inline_math_lines(text) == (
+        "* $\\log p = -\\tfrac12\\big[\\log 2\\pi + \\text{logvar}\\big]$; `code $x` and `$y$`\n"
+        "$$\na\n+ b\n$$\nand $(m + s)W + b = - (mW + b)$ done.")
+    assert site.join_inline_math_lines("a $x\n\ny$ b") == "a $x\n\ny$ b"  # never across paragraphs

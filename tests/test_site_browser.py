@@ -166,7 +166,10 @@ def _link_problems(base, links, ids) -> list:
         if status[url] != 200:
             problems.append(f"{page}: link to {target} gives HTTP {status[url]}: {element}")
         elif fragment and target in ids and urllib.parse.unquote(fragment) not in ids[target]:
-            problems.append(f"{page}: link to {target}#{fragment}: no such anchor: {element}")
+            anchor = urllib.parse.unquote(fragment)
+            missing = f"the file {anchor} does not exist (MyST left the link as an anchor)" if re.search(
+                r"/|\.(ipynb|md)$", anchor) else "no such anchor"
+            problems.append(f"{page}: link to {target}#{fragment}: {missing}: {element}")
     return problems
 
 ROOT = Path(__file__).resolve().parents[1]

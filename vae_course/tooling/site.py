@@ -26,6 +26,8 @@ CHECKED = ("lessons",)  # folders whose notebooks must carry their outputs
 IMAGE_SUFFIXES = {".png", ".gif", ".svg", ".jpg", ".jpeg"}
 _NOTEBOOK = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_INLINE_MATH = re.compile(r"(?<![$\\])\$(?!\$)((?:[^$\\]|\\.)+?)\$(?!\$)", re.S)
 
 
 class SiteError(Exception):
@@ -84,6 +86,20 @@ def _rewrite_links(text, source_dir, root, stage_dir, docs, repo_url):
     return _LINK.sub(fix, text)
 
 
+def join_inline_math_lines(text: str) -> str:
+    """Puts each inline formula ``$...$`` of markdown ``text`` on one line (code and ``$$`` blocks aside).
+
+    Jupyter reads the math of a cell before its markdown, MyST after it: a formula's second line that
+    starts with "+ " or "- " would become a list item on the site, leaving the TeX unrendered.
+    """
+    def join(match):
+        body = match.group(1)
+        return match.group(0) if re.search(r"\n\s*\n", body) else "$" + re.sub(r"[ \t]*\n[ \t]*", " ", body) + "$"
+
+    parts = _CODE.split(text)
+    return "".join(part if k % 2 else _INLINE_MATH.sub(join, part) for k, part in enumerate(parts))
+
+
 def _header_cell(repo_url, rel):
     """The first cell of a notebook page: open it on Colab, or download it."""
     return nbformat.v4.new_markdown_cell(
@@ -107,7 +123,8 @@ def stage(root, stage_dir) -> Path:
         nb = colab.strip_colab_cells(nbformat.read(path, as_version=4))
         for cell in nb.cells:
             if cell.cell_type == "markdown":
-                cell.source = _rewrite_links(cell.source, path.parent, root, stage_dir, docs, repo_url)
+                cell.source = _rewrite_links(join_inline_math_lines(cell.source), path.parent, root, stage_dir,
+                                             docs, repo_url)
         nb.cells.insert(0, _header_cell(repo_url, rel))
         (stage_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, stage_dir / rel)

@@ -25,6 +25,10 @@ import nbformat
 
 from vae_course.tooling.notebooks import write_notebook
 
+__all__ = ["BADGE_TAG", "SETUP_TAG", "SKIP_TAG", "FOLDERS", "BRANCH", "repository_url", "colab_url", "badge_cell",
+           "setup_source", "setup_cell", "is_colab_cell", "strip_colab_cells", "add_colab_cells", "retarget",
+           "course_notebooks", "apply", "main"]
+
 BADGE_TAG, SETUP_TAG, SKIP_TAG = "colab-badge", "colab-setup", "nbval-skip"
 FOLDERS = ("lessons", "solutions")  # written by apply(); exercises/ get the cells from the generator
 BRANCH = "main"  # the branch Colab opens

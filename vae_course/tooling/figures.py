@@ -35,6 +35,8 @@ from vae_course.plotting import (image_grid, plot_latent_manifold, plot_latent_s
 from vae_course.preprocessing import binarize, dynamic_binarize, scale
 from vae_course.pretrained import load_pretrained, pretrained_info
 
+__all__ = ["Inputs", "FigureEntry", "FIGURES", "MAP_HIGHLIGHTS", "select", "render", "write_figures", "main"]
+
 
 class Inputs:
     """What the figures draw from, loaded once and on first use."""

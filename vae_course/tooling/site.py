@@ -21,6 +21,9 @@ import yaml
 
 from vae_course.tooling import colab
 
+__all__ = ["SECTIONS", "SiteError", "notebooks", "cells_without_outputs", "check_outputs", "table_of_contents",
+           "join_inline_math_lines", "stage", "build", "setup", "main"]
+
 SECTIONS = (("Lessons", "lessons"), ("Exercises", "exercises"))  # sidebar captions and folders, in order
 CHECKED = ("lessons",)  # folders whose notebooks must carry their outputs
 IMAGE_SUFFIXES = {".png", ".gif", ".svg", ".jpg", ".jpeg"}

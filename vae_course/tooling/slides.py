@@ -23,6 +23,9 @@ from vae_course.atomic_write import atomic_write_text
 from vae_course.tooling import colab
 from vae_course.tooling.site import notebooks
 
+__all__ = ["VENDOR", "slide_type", "split_at_headings", "mark_slides", "exporter_config", "deck_html", "vendor", "build",
+           "main"]
+
 VENDOR = {"reveal.js": "4.6.1", "mathjax": "2.7.9", "requirejs": "2.3.7", "jquery": "3.7.1"}  # npm pins
 MODULES = "_vendor/node_modules"  # relative to the decks' folder
 MERMAID_STUB = "_vendor/mermaid-stub.mjs"  # no diagrams in the lessons: an empty module instead of the CDN's

@@ -1,4 +1,4 @@
-"""Command line: ``vae-course train | progress | make-exercises`` (also ``python -m vae_course``).
+"""Command line: ``vae-course train | progress | make-exercises | figures`` (also ``python -m vae_course``).
 
 This module only parses and dispatches: each command lives in its own module. Bad arguments get a
 usage message and exit code 2, and nothing is written.
@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     make = sub.add_parser("make-exercises", help="generate exercise notebooks from the solutions")
     make.add_argument("solutions", nargs="?", type=Path, default=Path("solutions"))
     make.add_argument("exercises", nargs="?", type=Path, default=Path("exercises"))
+    figures = sub.add_parser("figures", help="write every figure of the lessons as PNG and SVG (for slides)")
+    figures.add_argument("out", type=Path, help="folder for <lesson>_<name>.png and .svg")
+    figures.add_argument("--only", action="append", metavar="GLOB", help="only figures matching, e.g. '09_*'")
+    figures.add_argument("--data-dir", type=Path, help="folder with the MNIST .gz files (default $VAE_COURSE_DATA)")
     return parser
 
 
@@ -107,6 +111,15 @@ def main(argv=None) -> int:
         from vae_course.training.command import run_train
 
         return run_train(args, parser)
+    if args.command == "figures":
+        from vae_course.atomic_write import writable_folder_problem
+
+        problem = writable_folder_problem(args.out)
+        if problem:
+            parser.error(f"OUT: {problem}; choose a folder you can write to.")
+        from vae_course.tooling.figures import main as figures_main
+
+        return figures_main(args.out, args.only, args.data_dir)
     if args.command == "progress":
         from vae_course.tooling.progress import progress_main
 

@@ -1,0 +1,214 @@
+"""Every figure the lessons show, for instructors' slides: ``vae-course figures OUT``.
+
+The figures are drawn by the package's plotting helpers from MNIST (``load_mnist``: ``--data-dir``,
+then ``$VAE_COURSE_DATA``, then Keras' download) and the shipped weights (``load_pretrained``), and
+written as ``OUT/<lesson>_<name>.png`` and ``.svg``. :data:`FIGURES` is the registry: adding a figure
+is adding one line ``FigureEntry(lesson, name, draw)``, where ``draw(inputs)`` returns a matplotlib
+Figure or Axes. Everything is drawn in memory first, so a failure writes nothing.
+"""
+from __future__ import annotations
+
+import fnmatch
+import functools
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from vae_course.atomic_write import atomic_write_bytes
+from vae_course.data import load_mnist
+from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
+from vae_course.demos.elbo_gap import plot_elbo_gap
+from vae_course.demos.pixel_stats import plot_pixel_histogram
+from vae_course.demos.reparameterization_graph import draw_sampling_graph
+from vae_course.demos.transposed_conv import plot_transposed_conv
+from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
+from vae_course.distributions import decoder_distribution
+from vae_course.model_map import draw_model_map
+from vae_course.plotting import (image_grid, plot_latent_manifold, plot_latent_scatter, plot_prior_samples,
+                                 plot_reconstructions, plot_training_curves)
+from vae_course.preprocessing import binarize, dynamic_binarize, scale
+from vae_course.pretrained import load_pretrained, pretrained_info
+
+__all__ = ["Inputs", "FigureEntry", "FIGURES", "MAP_HIGHLIGHTS", "select", "render", "write_figures", "main"]
+
+
+class Inputs:
+    """What the figures draw from, loaded once and on first use."""
+
+    def __init__(self, data_dir=None):
+        self.data_dir = data_dir  # folder of the MNIST .gz files; None: $VAE_COURSE_DATA, then download
+        self._models = {}  # latent_dim -> the shipped CVAE
+
+    @functools.cached_property
+    def _test(self):
+        return load_mnist(self.data_dir)[1]  # (10000, 28, 28) uint8, (10000,) labels
+
+    @property
+    def test_images(self):
+        return self._test[0]  # (10000, 28, 28) uint8
+
+    @property
+    def test_labels(self):
+        return self._test[1]  # (10000,) int
+
+    @functools.cached_property
+    def x_test(self):
+        return binarize(self.test_images)  # (10000, 28, 28, 1) float32 in {0, 1}
+
+    def model(self, latent_dim: int):
+        if latent_dim not in self._models:
+            self._models[latent_dim] = load_pretrained(latent_dim)
+        return self._models[latent_dim]
+
+    @functools.cached_property
+    def metrics(self):
+        """The shipped latent-2 run's metrics.csv, as the list of dicts plot_training_curves takes."""
+        header, *rows = pretrained_info(2)["metrics"].strip().splitlines()
+        return [dict(zip(header.split(","), map(float, row.split(",")))) for row in rows]
+
+
+def _binarization(inputs):
+    digit = inputs.test_images[:1]  # (1, 28, 28) uint8
+    panels = [(scale(digit), "grey"), (binarize(digit), "threshold 0.5")]
+    panels += [(dynamic_binarize(digit, seed=s), f"dynamic, seed {s}") for s in range(3)]
+    fig, axes = plt.subplots(1, 5, figsize=(11, 2.6))
+    for ax, (img, title) in zip(axes, panels):
+        image_grid(img, ax=ax, title=title)
+    return fig
+
+
+FULL_COV = np.array([[1.0, 0.8], [0.8, 1.0]])  # lesson 02's correlated Gaussian
+
+
+def _diagonal_vs_full(inputs):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.3))
+    for ax, cov, title in [(axes[0], np.diag([2.0, 0.25]), "diagonal: Σ = diag(2, 0.25)"),
+                           (axes[1], FULL_COV, "full: Σ = [[1, 0.8], [0.8, 1]]")]:
+        plot_gaussian_2d(np.zeros(2), cov, ax=ax, lim=4.5)
+        ax.set_title(title)
+    return fig
+
+
+def _best_diagonal(inputs):
+    ax = plot_gaussian_2d(np.zeros(2), FULL_COV, n_stds=(1, 2), color="k", label="target p (full Σ)")
+    for divergence, color, label in [("reverse", "tab:red", "diagonal q, argmin KL(q‖p)"),
+                                     ("forward", "tab:blue", "diagonal q, argmin KL(p‖q)")]:
+        plot_gaussian_2d(np.zeros(2), np.diag(best_diagonal_variances(FULL_COV, divergence)), ax=ax,
+                         n_stds=(1, 2), color=color, shade=False, label=label)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def _reconstructions(inputs):
+    x, model = inputs.x_test[:10], inputs.model(2)  # x: (10, 28, 28, 1)
+    px_z = decoder_distribution(model.decode(model.encode(x)[0]))
+    return plot_reconstructions(x, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
+
+
+def _sampling_graphs(inputs):
+    fig, axes = plt.subplots(1, 2, figsize=(15, 3.8))
+    draw_sampling_graph(False, ax=axes[0])
+    draw_sampling_graph(True, ax=axes[1])
+    return fig
+
+
+def _elbo_gap(inputs):
+    shipped = {f"D = {d}": (pretrained_info(d)["iwae"], pretrained_info(d)["test_elbo"]) for d in (2, 32)}
+    ax = plt.subplots(figsize=(7, 4.8))[1]
+    ax = plot_elbo_gap(shipped, ax=ax, log_px_label=r"$-\mathcal{L}_{100}$ (in place of $-\log p(x)$)",
+                       gap_label=r"$\mathcal{L}_{100}-$ELBO ($\leq$ KL$(q(z|x)\,\|\,p(z|x))$)")
+    ax.set_title("Shipped models, mean over the 10,000 test digits")
+    return ax
+
+
+def _transposed_conv(inputs):
+    kernel = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])  # (3, 3)
+    return plot_transposed_conv(np.array([[1.0, 2.0], [3.0, 4.0]]), kernel, stride=2)
+
+
+def _latent_scatter(inputs):
+    x = inputs.x_test[:5000]  # (5000, 28, 28, 1)
+    mean = np.concatenate([inputs.model(2).encode(x[i:i + 1000])[0].numpy() for i in range(0, 5000, 1000)])
+    return plot_latent_scatter(mean, inputs.test_labels[:5000])  # mean: (5000, 2)
+
+
+@dataclass(frozen=True)
+class FigureEntry:
+    lesson: str  # two-digit lesson number, as in lessons/NN_<topic>.ipynb
+    name: str  # the figure's name; files <lesson>_<name>.png and .svg
+    draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure or Axes
+
+
+MAP_HIGHLIGHTS = {"01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
+                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "posterior", "10": "elbo"}
+
+FIGURES = sorted([  # one line per figure; sorted into lesson order
+    *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
+    FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
+    FigureEntry("01", "binarization", _binarization),
+    FigureEntry("02", "diagonal_vs_full", _diagonal_vs_full),
+    FigureEntry("02", "best_diagonal", _best_diagonal),
+    FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
+    FigureEntry("04", "sampling_graphs", _sampling_graphs),
+    FigureEntry("05", "reconstructions", _reconstructions),
+    FigureEntry("06", "elbo_gap", _elbo_gap),
+    FigureEntry("07", "transposed_conv", _transposed_conv),
+    FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
+    FigureEntry("09", "latent_manifold", lambda i: plot_latent_manifold(i.model(2), n=20)),
+    FigureEntry("09", "latent_scatter", _latent_scatter),
+    FigureEntry("09", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
+    FigureEntry("09", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
+], key=lambda entry: entry.lesson)
+
+
+def select(patterns=None, entries=None) -> list:
+    """The entries whose ``<lesson>_<name>`` matches one of the glob ``patterns`` (all when None)."""
+    entries = FIGURES if entries is None else entries
+    chosen = [e for e in entries if not patterns or any(fnmatch.fnmatch(f"{e.lesson}_{e.name}", p) for p in patterns)]
+    if not chosen:
+        raise ValueError(f"no figure matches {patterns}; known: {[f'{e.lesson}_{e.name}' for e in entries]}")
+    return chosen
+
+
+def render(entry: FigureEntry, inputs: Inputs) -> dict:
+    """``{".png": bytes, ".svg": bytes}`` of one figure; the figure is closed afterwards."""
+    drawn = entry.draw(inputs)
+    fig = drawn if isinstance(drawn, Figure) else drawn.figure
+    files = {}
+    with plt.rc_context({"svg.hashsalt": "vae-course"}):  # the same SVG ids on every run
+        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=suffix[1:], dpi=150, bbox_inches="tight", metadata=metadata)
+            files[suffix] = buffer.getvalue()
+    plt.close(fig)
+    return files
+
+
+def write_figures(out, entries=None, data_dir=None) -> list:
+    """Draws ``entries`` (default: all of :data:`FIGURES`) and writes them into ``out``; returns the paths."""
+    inputs, drawn = Inputs(data_dir), {}
+    for entry in FIGURES if entries is None else entries:
+        for suffix, data in render(entry, inputs).items():
+            drawn[Path(out) / f"{entry.lesson}_{entry.name}{suffix}"] = data
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return [atomic_write_bytes(path, data) for path, data in drawn.items()]
+
+
+def main(out, only=None, data_dir=None) -> int:
+    """``vae-course figures OUT``: writes every (or every ``only``-matching) figure; returns the exit code."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        paths = write_figures(out, select(only), data_dir)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{len(paths) // 2} figures ({len(paths)} files) in {out}, {time.perf_counter() - start:.1f} s")
+    return 0

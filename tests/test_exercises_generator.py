@@ -6,6 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from vae_course.tooling import colab
 from vae_course.tooling.exercises import generate_exercise, generate_main, shipped_exercise, solution_paths
 from vae_course.tooling.notebooks import write_notebook
 
@@ -176,7 +177,7 @@ def test_shipped_exercise_is_the_committed_one_once_solved_in_place(tmp_path):
 def test_solution_notebook_layout(path):
     """Narrative with a link to the lesson and an equation, exercise and check cells, answers in plain TF/NumPy."""
     nb = nbformat.read(path, as_version=4)
-    intro = nb.cells[0].source
+    intro = next(c for c in nb.cells if not colab.is_colab_cell(c)).source
     assert f"../lessons/{path.name}" in intro and "$$" in intro
     exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
     checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]

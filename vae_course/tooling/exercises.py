@@ -94,6 +94,9 @@ def generate_exercise(solution_nb):
             cell.metadata.update(editable=False, deletable=False)
     if counter[0] == 0:
         raise ValueError(f"no '{BEGIN}' ... '{END}' block found: a solution notebook needs at least one answer.")
+    from vae_course.tooling import colab
+
+    colab.retarget(nb, "exercises")  # the Open-in-Colab badge opens the exercise, not its solution
     for key in ("widgets", "language_info"):  # kernel-specific: the same exercise on every machine
         nb.metadata.pop(key, None)
     return nb

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
+from vae_course.demos import decoder_pictures
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.pixel_stats import plot_pixel_histogram
@@ -60,6 +61,18 @@ class Inputs:
     @functools.cached_property
     def x_test(self):
         return binarize(self.test_images)  # (10000, 28, 28, 1) float32 in {0, 1}
+
+    @functools.cached_property
+    def first_digits(self):
+        """x of the first test 0, 1, ..., 9 (lessons 05, 06)."""
+        return self.x_test[[int(np.flatnonzero(self.test_labels == d)[0]) for d in range(10)]]  # (10, 28, 28, 1)
+
+    @functools.cached_property
+    def decoded_first_digits(self):
+        """(x_logits, p(x|z)) of :attr:`first_digits` at their encoder means, shipped latent-2 model (lesson 05)."""
+        model = self.model(2)
+        x_logits = model.decode(model.encode(self.first_digits)[0])  # (10, 28, 28, 1)
+        return x_logits, decoder_distribution(x_logits)
 
     def model(self, latent_dim: int):
         if latent_dim not in self._models:
@@ -106,9 +119,18 @@ def _best_diagonal(inputs):
 
 
 def _reconstructions(inputs):
-    x, model = inputs.x_test[:10], inputs.model(2)  # x: (10, 28, 28, 1)
-    px_z = decoder_distribution(model.decode(model.encode(x)[0]))
-    return plot_reconstructions(x, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
+    px_z = inputs.decoded_first_digits[1]  # as lesson 05: the first test 0, 1, ..., 9
+    return plot_reconstructions(inputs.first_digits, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
+
+
+def _decoder_panels(inputs):
+    x_logits, px_z = inputs.decoded_first_digits
+    return decoder_pictures.plot_decoder_panels(x_logits[0], px_z.mean()[0], px_z.sample(seed=(5, 0))[0])
+
+
+def _code_scores(inputs):
+    scores = decoder_pictures.code_image_scores(inputs.first_digits, inputs.decoded_first_digits[0])
+    return decoder_pictures.plot_code_scores(scores)
 
 
 def _sampling_graphs(inputs):
@@ -156,7 +178,11 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("02", "best_diagonal", _best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
     FigureEntry("04", "sampling_graphs", _sampling_graphs),
+    FigureEntry("05", "decoder_panels", _decoder_panels),
+    FigureEntry("05", "mean_and_samples", lambda i: decoder_pictures.plot_mean_and_samples(
+        i.decoded_first_digits[1].mean()[0], i.decoded_first_digits[1].sample(8, seed=(6, 0))[:, 0])),
     FigureEntry("05", "reconstructions", _reconstructions),
+    FigureEntry("05", "code_scores", _code_scores),
     FigureEntry("06", "elbo_gap", _elbo_gap),
     FigureEntry("07", "transposed_conv", _transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),

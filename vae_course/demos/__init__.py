@@ -4,6 +4,7 @@
 - ``covariance``: diagonal versus full-covariance Gaussians (lesson 02).
 - ``variance_parametrization``: ways to get σ from an unconstrained number (lesson 03).
 - ``gradient_estimators``: reparameterization versus score-function gradients (lesson 04).
+- ``gradient_pictures``: fixed versus fresh noise, gradient histograms, variance versus N (lesson 04).
 - ``reparameterization_graph``: the sampling graph before and after reparameterization (lesson 04).
 - ``decoder_pictures``: p(x|z) as logits, mean and samples; every image under every code (lesson 05).
 - ``elbo_gap``: log p(x) = ELBO + KL(q(z|x) ‖ p(z|x)) drawn as bars (lesson 06).

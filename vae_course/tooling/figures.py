@@ -18,18 +18,19 @@ from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
 from matplotlib.figure import Figure
 
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
-from vae_course.demos import decoder_pictures
+from vae_course.demos import decoder_pictures, gradient_estimators, gradient_pictures
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.pixel_stats import plot_pixel_histogram
 from vae_course.demos.reparameterization_graph import draw_sampling_graph
 from vae_course.demos.transposed_conv import plot_transposed_conv
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
-from vae_course.distributions import decoder_distribution
+from vae_course.distributions import decoder_distribution, sample_eps
 from vae_course.model_map import draw_model_map
 from vae_course.plotting import (image_grid, plot_latent_manifold, plot_latent_scatter, plot_prior_samples,
                                  plot_reconstructions, plot_training_curves)
@@ -133,6 +134,45 @@ def _code_scores(inputs):
     return decoder_pictures.plot_code_scores(scores)
 
 
+GRADIENT_MU, GRADIENT_SIGMA = 3.0, 0.5  # lesson 04's toy problem: d/dmu E[z^2], z ~ N(mu, sigma^2)
+
+
+def _fixed_vs_fresh_noise(inputs):
+    rng = np.random.default_rng(0)
+    rng.normal(size=1)  # lesson 04 draws one number from its rng before this figure
+    return gradient_pictures.plot_fixed_vs_fresh_noise(sample_eps([6], seed=0).numpy(), np.linspace(0.0, 3.0, 31),
+                                                       std=GRADIENT_SIGMA, seed=rng)
+
+
+def _gradient_estimators(inputs):
+    """Lesson 04's three estimators of d/dmu E[z^2], with the closed-form moments."""
+    closed = gradient_estimators.square_objective_moments(GRADIENT_MU, GRADIENT_SIGMA)
+    return closed, {"reparameterization": (gradient_estimators.reparameterization_gradients, {},
+                                           "var_reparameterization"),
+                    "score function": (gradient_estimators.score_function_gradients, {}, "var_score_function"),
+                    "score function + baseline": (gradient_estimators.score_function_gradients,
+                                                  {"baseline": closed["baseline"]}, "var_score_function_baseline")}
+
+
+def _gradient_histograms(inputs):
+    closed, estimators = _gradient_estimators(inputs)
+    eps = sample_eps([100_000], seed=1)  # (N,)
+    samples = {name: est(tf.square, GRADIENT_MU, GRADIENT_SIGMA, eps, **kw)
+               for name, (est, kw, _) in estimators.items()}
+    return gradient_pictures.plot_gradient_histograms(
+        samples, closed["gradient"], title=r"Per-sample gradient estimates, $\mu=3$, $\sigma=0.5$",
+        true_label=r"true gradient $2\mu$")
+
+
+def _variance_vs_samples(inputs):
+    closed, estimators = _gradient_estimators(inputs)
+    ns = [1, 4, 16, 64, 256, 1024]
+    variances = gradient_pictures.estimator_variances({n: (e, kw) for n, (e, kw, _) in estimators.items()}, tf.square,
+                                                      GRADIENT_MU, GRADIENT_SIGMA, ns, repeats=500, seed=2)
+    per_sample = {name: closed[key] for name, (_, _, key) in estimators.items()}
+    return gradient_pictures.plot_variance_vs_samples(ns, variances, per_sample)
+
+
 def _sampling_graphs(inputs):
     fig, axes = plt.subplots(1, 2, figsize=(15, 3.8))
     draw_sampling_graph(False, ax=axes[0])
@@ -177,7 +217,10 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("02", "diagonal_vs_full", _diagonal_vs_full),
     FigureEntry("02", "best_diagonal", _best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
+    FigureEntry("04", "fixed_vs_fresh_noise", _fixed_vs_fresh_noise),
     FigureEntry("04", "sampling_graphs", _sampling_graphs),
+    FigureEntry("04", "gradient_histograms", _gradient_histograms),
+    FigureEntry("04", "variance_vs_samples", _variance_vs_samples),
     FigureEntry("05", "decoder_panels", _decoder_panels),
     FigureEntry("05", "mean_and_samples", lambda i: decoder_pictures.plot_mean_and_samples(
         i.decoded_first_digits[1].mean()[0], i.decoded_first_digits[1].sample(8, seed=(6, 0))[:, 0])),

@@ -8,6 +8,7 @@
 - ``reparameterization_graph``: the sampling graph before and after reparameterization (lesson 04).
 - ``decoder_pictures``: p(x|z) as logits, mean and samples; every image under every code (lesson 05).
 - ``elbo_gap``: log p(x) = ELBO + KL(q(z|x) ‖ p(z|x)) drawn as bars (lesson 06).
+- ``elbo_pictures``: spread of ELBO estimates, per-digit costs, L_K against K (lesson 06).
 - ``networks``: the layer table (output shapes, parameter counts) of the encoder and decoder (lesson 07).
 - ``transposed_conv``: a transposed convolution as overlapping stamps of the kernel (lesson 07).
 - ``latent_paths``: linear and spherical paths through the latent space (lesson 09).

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
-from vae_course.demos import decoder_pictures, gradient_estimators, gradient_pictures
+from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimators, gradient_pictures
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.pixel_stats import plot_pixel_histogram
@@ -74,6 +74,11 @@ class Inputs:
         model = self.model(2)
         x_logits = model.decode(model.encode(self.first_digits)[0])  # (10, 28, 28, 1)
         return x_logits, decoder_distribution(x_logits)
+
+    @functools.cached_property
+    def elbo_draws(self):
+        """latent_dim -> (mc, analytic) ELBO draws (100, 40) of the first 100 test digits, seeds (D, s) (lesson 06)."""
+        return {d: elbo_pictures.elbo_draws(self.model(d), self.x_test[:100], 40, seed=d) for d in (2, 32)}
 
     def model(self, latent_dim: int):
         if latent_dim not in self._models:
@@ -180,6 +185,25 @@ def _sampling_graphs(inputs):
     return fig
 
 
+def _estimator_spread(inputs):
+    draws = {f"D = {d}": (an, mc) for d, (mc, an) in inputs.elbo_draws.items()}
+    return elbo_pictures.plot_estimator_spread(
+        draws, title="Per-digit spread of one-sample ELBO estimates\n(100 test digits, 40 draws each)")
+
+
+def _digit_costs(inputs):
+    costs = {f"D = {d}": elbo_pictures.digit_costs(inputs.model(d), inputs.first_digits, 40, seed=100 + d)
+             for d in (2, 32)}
+    return elbo_pictures.plot_digit_costs(inputs.first_digits, costs)
+
+
+def _bound_gap_vs_k(inputs):
+    x, ks = inputs.x_test[:20], [1, 5, 50, 200]  # (20, 28, 28, 1): lesson 06's digits and K values
+    bounds = {f"D = {d}": elbo_pictures.iwae_bounds(inputs.model(d), x, ks) for d in (2, 32)}
+    elbos = {f"D = {d}": float(an[:20].mean()) for d, (mc, an) in inputs.elbo_draws.items()}  # as lesson 06
+    return elbo_pictures.plot_bound_gap_vs_k(ks, bounds, elbos, n_images=len(x))
+
+
 def _elbo_gap(inputs):
     shipped = {f"D = {d}": (pretrained_info(d)["iwae"], pretrained_info(d)["test_elbo"]) for d in (2, 32)}
     ax = plt.subplots(figsize=(7, 4.8))[1]
@@ -226,6 +250,9 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
         i.decoded_first_digits[1].mean()[0], i.decoded_first_digits[1].sample(8, seed=(6, 0))[:, 0])),
     FigureEntry("05", "reconstructions", _reconstructions),
     FigureEntry("05", "code_scores", _code_scores),
+    FigureEntry("06", "estimator_spread", _estimator_spread),
+    FigureEntry("06", "digit_costs", _digit_costs),
+    FigureEntry("06", "bound_gap_vs_k", _bound_gap_vs_k),
     FigureEntry("06", "elbo_gap", _elbo_gap),
     FigureEntry("07", "transposed_conv", _transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),

@@ -12,4 +12,5 @@
 - ``networks``: the layer table (output shapes, parameter counts) of the encoder and decoder (lesson 07).
 - ``transposed_conv``: a transposed convolution as overlapping stamps of the kernel (lesson 07).
 - ``latent_paths``: linear and spherical paths through the latent space (lesson 09).
+- ``latent_pictures``: decoded latent paths, reconstructions for each latent size (lesson 09).
 """

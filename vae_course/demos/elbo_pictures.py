@@ -141,8 +141,9 @@ def plot_bound_gap_vs_k(ks, bounds, elbos, ax=None, n_images=None):
     """
     ks = list(ks)
     if set(bounds) != set(elbos) or any(len(b) != len(ks) for b in bounds.values()):
-        raise ValueError(f"bounds must hold {len(ks)} values (one per K) for each label of elbos; got bounds for "
-                         f"{sorted(bounds)} with lengths {[len(b) for b in bounds.values()]}, elbos for {sorted(elbos)}.")
+        raise ValueError(f"bounds must hold {len(ks)} values (one per K) for each label of elbos; got bounds "
+                         f"for {sorted(bounds)} with lengths {[len(b) for b in bounds.values()]}, elbos for "
+                         f"{sorted(elbos)}.")
     ax = plt.subplots(figsize=(6.5, 4))[1] if ax is None else ax
     for label, values in bounds.items():
         ax.semilogx(ks, np.array(values) - elbos[label], "o-", label=label)

@@ -26,6 +26,8 @@ from vae_course.data import load_mnist
 from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimators, gradient_pictures
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.elbo_gap import plot_elbo_gap
+from vae_course.demos.latent_paths import linear_path, spherical_path
+from vae_course.demos.latent_pictures import plot_latent_paths, plot_reconstructions_by_model
 from vae_course.demos.pixel_stats import plot_pixel_histogram
 from vae_course.demos.reparameterization_graph import draw_sampling_graph
 from vae_course.demos.transposed_conv import plot_transposed_conv
@@ -79,6 +81,12 @@ class Inputs:
     def elbo_draws(self):
         """latent_dim -> (mc, analytic) ELBO draws (100, 40) of the first 100 test digits, seeds (D, s) (lesson 06)."""
         return {d: elbo_pictures.elbo_draws(self.model(d), self.x_test[:100], 40, seed=d) for d in (2, 32)}
+
+    @functools.cached_property
+    def latent_means(self):
+        """Encoder means of the first 5,000 test digits under the shipped latent-2 model (lesson 09)."""
+        x = self.x_test[:5000]  # (5000, 28, 28, 1)
+        return np.concatenate([self.model(2).encode(x[i:i + 1000])[0].numpy() for i in range(0, 5000, 1000)])
 
     def model(self, latent_dim: int):
         if latent_dim not in self._models:
@@ -219,9 +227,19 @@ def _transposed_conv(inputs):
 
 
 def _latent_scatter(inputs):
-    x = inputs.x_test[:5000]  # (5000, 28, 28, 1)
-    mean = np.concatenate([inputs.model(2).encode(x[i:i + 1000])[0].numpy() for i in range(0, 5000, 1000)])
-    return plot_latent_scatter(mean, inputs.test_labels[:5000])  # mean: (5000, 2)
+    return plot_latent_scatter(inputs.latent_means, inputs.test_labels[:5000])
+
+
+def _latent_paths(inputs):
+    """Lesson 09: from the first test 0 to the first test 7, linear for D = 2 and 32, spherical for D = 32."""
+    models = {d: inputs.model(d) for d in (2, 32)}
+    paths = {}
+    for d, net in models.items():
+        a, b = net.encode(inputs.first_digits[[0, 7]])[0].numpy()  # (D,) each: the two encoder means
+        paths[f"D = {d}, linear"] = (d, linear_path(a, b, n=10))  # (10, D)
+        if d == 32:
+            paths[f"D = {d}, spherical"] = (d, spherical_path(a, b, n=10))
+    return plot_latent_paths(models, paths, inputs.latent_means, inputs.test_labels[:5000], max_points=2000)
 
 
 @dataclass(frozen=True)
@@ -258,6 +276,9 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
     FigureEntry("09", "latent_manifold", lambda i: plot_latent_manifold(i.model(2), n=20)),
     FigureEntry("09", "latent_scatter", _latent_scatter),
+    FigureEntry("09", "latent_paths", _latent_paths),
+    FigureEntry("09", "reconstructions_by_model", lambda i: plot_reconstructions_by_model(
+        i.first_digits, {d: i.model(d) for d in (2, 32)})),
     FigureEntry("09", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
     FigureEntry("09", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
 ], key=lambda entry: entry.lesson)

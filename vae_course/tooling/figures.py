@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
 from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimators, gradient_pictures
-from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
+from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d, plot_normal_densities
 from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.latent_paths import linear_path, spherical_path
 from vae_course.demos.latent_pictures import plot_latent_paths, plot_reconstructions_by_model
@@ -115,9 +115,11 @@ FULL_COV = np.array([[1.0, 0.8], [0.8, 1.0]])  # lesson 02's correlated Gaussian
 
 def _diagonal_vs_full(inputs):
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.3))
+    rng = np.random.default_rng(0)  # lesson 02's generator, fresh at this figure
     for ax, cov, title in [(axes[0], np.diag([2.0, 0.25]), "diagonal: Σ = diag(2, 0.25)"),
                            (axes[1], FULL_COV, "full: Σ = [[1, 0.8], [0.8, 1]]")]:
-        plot_gaussian_2d(np.zeros(2), cov, ax=ax, lim=4.5)
+        samples = rng.multivariate_normal(np.zeros(2), cov, size=300)  # (300, 2)
+        plot_gaussian_2d(np.zeros(2), cov, ax=ax, lim=4.5, samples=samples)
         ax.set_title(title)
     return fig
 
@@ -256,6 +258,7 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
     FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
     FigureEntry("01", "binarization", _binarization),
+    FigureEntry("02", "normal_densities", lambda i: plot_normal_densities()),
     FigureEntry("02", "diagonal_vs_full", _diagonal_vs_full),
     FigureEntry("02", "best_diagonal", _best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),

@@ -1,6 +1,7 @@
 """Helpers that serve one lesson's demonstration each; the core modules do not import them.
 
 - ``pixel_stats``: grey levels and binarization statistics of MNIST (lesson 01).
+- ``binarization_pictures``: one digit binarized several ways; dynamic binarization per pass (lesson 01).
 - ``covariance``: diagonal versus full-covariance Gaussians (lesson 02).
 - ``variance_parametrization``: ways to get σ from an unconstrained number (lesson 03).
 - ``gradient_estimators``: reparameterization versus score-function gradients (lesson 04).

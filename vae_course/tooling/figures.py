@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.data import load_mnist
 from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimators, gradient_pictures
+from vae_course.demos.binarization_pictures import plot_binarizations, plot_dynamic_passes
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d, plot_normal_densities
 from vae_course.demos.elbo_gap import plot_elbo_gap
 from vae_course.demos.latent_paths import linear_path, spherical_path
@@ -34,9 +35,9 @@ from vae_course.demos.transposed_conv import plot_transposed_conv
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
 from vae_course.distributions import decoder_distribution, sample_eps
 from vae_course.model_map import draw_model_map
-from vae_course.plotting import (image_grid, plot_latent_manifold, plot_latent_scatter, plot_prior_samples,
+from vae_course.plotting import (plot_latent_manifold, plot_latent_scatter, plot_prior_samples,
                                  plot_reconstructions, plot_training_curves)
-from vae_course.preprocessing import binarize, dynamic_binarize, scale
+from vae_course.preprocessing import binarize, make_dataset, scale
 from vae_course.pretrained import load_pretrained, pretrained_info
 
 __all__ = ["Inputs", "FigureEntry", "FIGURES", "MAP_HIGHLIGHTS", "select", "render", "write_figures", "main"]
@@ -50,8 +51,16 @@ class Inputs:
         self._models = {}  # latent_dim -> the shipped CVAE
 
     @functools.cached_property
+    def _mnist(self):
+        return load_mnist(self.data_dir)  # ((60000, 28, 28) uint8, labels), ((10000, 28, 28) uint8, labels)
+
+    @property
     def _test(self):
-        return load_mnist(self.data_dir)[1]  # (10000, 28, 28) uint8, (10000,) labels
+        return self._mnist[1]
+
+    @property
+    def train_images(self):
+        return self._mnist[0][0]  # (60000, 28, 28) uint8
 
     @property
     def test_images(self):
@@ -100,14 +109,10 @@ class Inputs:
         return [dict(zip(header.split(","), map(float, row.split(",")))) for row in rows]
 
 
-def _binarization(inputs):
-    digit = inputs.test_images[:1]  # (1, 28, 28) uint8
-    panels = [(scale(digit), "grey"), (binarize(digit), "threshold 0.5")]
-    panels += [(dynamic_binarize(digit, seed=s), f"dynamic, seed {s}") for s in range(3)]
-    fig, axes = plt.subplots(1, 5, figsize=(11, 2.6))
-    for ax, (img, title) in zip(axes, panels):
-        image_grid(img, ax=ax, title=title)
-    return fig
+def _dynamic_passes(inputs):
+    """Lesson 01: the first 8 training digits on two passes over a dynamically binarized dataset."""
+    dataset = make_dataset(scale(inputs.train_images[:8]), batch_size=8, shuffle=False, seed=0, dynamic=True)
+    return plot_dynamic_passes([next(iter(dataset)).numpy() for _ in range(2)])
 
 
 FULL_COV = np.array([[1.0, 0.8], [0.8, 1.0]])  # lesson 02's correlated Gaussian
@@ -257,7 +262,8 @@ MAP_HIGHLIGHTS = {"01": "data", "02": "posterior", "03": "posterior", "04": "rep
 FIGURES = sorted([  # one line per figure; sorted into lesson order
     *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
     FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
-    FigureEntry("01", "binarization", _binarization),
+    FigureEntry("01", "binarization", lambda i: plot_binarizations(i.test_images[:1], seeds=(0, 1, 2))),
+    FigureEntry("01", "dynamic_passes", _dynamic_passes),
     FigureEntry("02", "normal_densities", lambda i: plot_normal_densities()),
     FigureEntry("02", "diagonal_vs_full", _diagonal_vs_full),
     FigureEntry("02", "best_diagonal", _best_diagonal),

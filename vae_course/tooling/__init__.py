@@ -7,5 +7,6 @@ reproducible notebook execution the lessons are stored with.
 - ``site``: builds the course website with Jupyter Book 1.x (``make site``).
 - ``colab``: the "Open in Colab" badge and Colab set-up cell of every notebook (``make colab``).
 - ``figures``: every figure the lessons show, as PNG and SVG (``vae-course figures OUT``).
+  ``figure_inputs`` loads what they draw from, ``figure_drawings`` composes the multi-step ones.
 - ``slides``: one reveal.js deck per lesson (``make slides``).
 """

@@ -2,27 +2,46 @@
 # Both create the virtual environment .venv on first use; later runs re-install only when
 # pyproject.toml changed (the stamp file records the last install).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11, 3.12 or 3.13: the first of these names that runs and reports such a version
+# (make PYTHON=/path/to/python picks another; its version is checked all the same).
+PYTHON_NAMES := python3.11 python3.12 python3.13 python3
+SUPPORTED    := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
+PYTHON ?= $(firstword $(foreach p,$(PYTHON_NAMES),$(shell $(p) -c '$(SUPPORTED)' >/dev/null 2>&1 && echo $(p))))
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help install train test lab exercises progress benchmark clean
+.PHONY: help check-python install train test lab exercises progress benchmark site colab slides figures clean
 
 help:
 	@echo "make train      train the course model (preset 'course'); results in runs/"
-	@echo "make test       run the unit tests and every lesson and solution notebook"
+	@echo "make test       run the unit tests, every lesson and solution notebook, and the website in a browser"
 	@echo "make lab        open the lessons in JupyterLab"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make progress   which exercises in exercises/ pass"
 	@echo "make benchmark  tutorial vs course preset, in one process (QUICK=1 for a smoke run)"
+	@echo "make site       the course website in build/site/ (open build/site/index.html)"
+	@echo "make colab      add or refresh the Open-in-Colab cells of every notebook (exercises regenerated)"
+	@echo "make slides     one reveal.js slide deck per lesson in build/slides/"
+	@echo "make figures    every figure of the lessons as PNG and SVG in figures/"
+
+# Stops, before anything is created, when no supported Python is found.
+CHECK_PYTHON = if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(SUPPORTED)' >/dev/null 2>&1; then \
+	  echo "error: vae-course needs Python 3.11, 3.12 or 3.13, and $(if $(PYTHON),$(PYTHON) is not one of them,none of $(PYTHON_NAMES) is one of them)." >&2; \
+	  echo "Install one of these versions, or name one: make PYTHON=/path/to/python3.12 <target>" >&2; \
+	  exit 1; \
+	fi
+
+check-python:
+	@$(CHECK_PYTHON)
+	@echo "$(PYTHON): $$($(PYTHON) --version)"
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { $(CHECK_PYTHON); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[site]'
 	@touch $(STAMP)
 
 train: $(STAMP)
@@ -43,5 +62,18 @@ progress: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/train_speed.py $(if $(QUICK),--quick,)
 
+site: $(STAMP)
+	$(BIN)/python -m vae_course.tooling.site --out build/site
+
+colab: $(STAMP)
+	$(BIN)/python -m vae_course.tooling.colab .
+	$(BIN)/vae-course make-exercises solutions/ exercises/
+
+slides: $(STAMP)
+	$(BIN)/python -m vae_course.tooling.slides --out build/slides
+
+figures: $(STAMP)
+	$(BIN)/vae-course figures figures/
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build/site build/site-src build/site-test build/slides

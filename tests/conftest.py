@@ -1,7 +1,9 @@
 """Fixtures for the unit tests of the foundation package: real MNIST and synthetic IDX files.
 
-Real MNIST comes from the folder named by ``$VAE_COURSE_DATA`` (CI sets it); tests that need it
-are skipped with a reason when it is unset. Synthetic IDX files are written into ``tmp_path``.
+Real MNIST comes from the folder named by ``$VAE_COURSE_DATA`` (CI sets it); when it is missing,
+tests that need it fail in CI and are skipped elsewhere (see ``real_data.py``). Synthetic IDX files
+are written into ``tmp_path``; ``synthetic_binary_images`` gives digit-like binary images for the
+math tests, which must not depend on MNIST being present.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_course.data import ENV_VAR, MNIST_FILES, read_idx
+from drawn_digits import draw_binary_digits
+from real_data import locate_mnist
+from vae_course.data import MNIST_FILES, read_idx
 
 SUBSET_SIZE = 64  # test images in the session's small real subset
 
@@ -21,14 +25,12 @@ SUBSET_SIZE = 64  # test images in the session's small real subset
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder of the four original MNIST IDX .gz files, from $VAE_COURSE_DATA."""
-    value = os.environ.get(ENV_VAR, "").strip()
-    if not value:
-        pytest.skip(f"{ENV_VAR} is not set: point it at a folder holding the four original MNIST "
-                    "*-ubyte.gz files to run the tests that need real MNIST (CI sets it).")
-    folder = Path(value)
-    if not folder.is_dir():
-        pytest.fail(f"{ENV_VAR}={value} is not a folder; expected one holding the four MNIST *-ubyte.gz files.")
-    return folder
+    outcome, found = locate_mnist(os.environ)
+    if outcome == "skip":
+        pytest.skip(found)
+    if outcome == "fail":
+        pytest.fail(found, pytrace=False)
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +53,14 @@ def binarized_subset(mnist_test_subset):
     x = (images > 127).astype(np.float32)[..., None]
     x.setflags(write=False)
     return x, labels
+
+
+@pytest.fixture(scope="session")
+def synthetic_binary_images() -> np.ndarray:
+    """32 drawn binary images, float32 (32, 28, 28, 1): the inputs of the math tests (no MNIST needed)."""
+    x = draw_binary_digits(32)
+    x.setflags(write=False)
+    return x
 
 
 def idx_bytes(array: np.ndarray, magic: bytes | None = None) -> bytes:

@@ -9,9 +9,7 @@ import tensorflow as tf
 from vae_course import checks
 from vae_course.checks import harness
 
-ALL_CHECKS = [checks.check_binarize, checks.check_log_normal_pdf, checks.check_std_from_logvar,
-              checks.check_reparameterize, checks.check_bernoulli_log_likelihood, checks.check_kl_standard_normal,
-              checks.check_elbo_single_sample, checks.check_train_step]
+ALL_CHECKS = [getattr(checks, name) for name in checks.__all__ if name.startswith("check_")]
 
 
 def stub(*args):
@@ -114,3 +112,31 @@ def test_call_passes_copies_and_returns_the_result():
 def test_a_wrong_signature_gets_the_expected_arguments():
     with pytest.raises(AssertionError, match=r"must take exactly these arguments, in this order: \(sample, mean, logvar\)"):
         checks.check_log_normal_pdf(lambda sample, mean: sample)
+
+
+def test_every_exercise_has_a_check_and_hints():
+    from vae_course.checks.hints import HINTS
+
+    assert sorted(c.__name__[len("check_"):] for c in ALL_CHECKS) == sorted(HINTS) and len(HINTS) == 14
+
+
+def test_a_check_called_without_argument_finds_the_function_by_name_or_says_it_is_missing():
+    namespace = {"__name__": "__main__"}
+    exec("from vae_course.checks import check_std_from_logvar", namespace)
+    with pytest.raises(AssertionError, match="std_from_logvar is not defined: run the cell with your function") as info:
+        exec("check_std_from_logvar()", namespace)  # the learner's cell failed (say, a SyntaxError): no definition
+    assert str(info.value).endswith('hint("std_from_logvar") (from vae_course.hints import hint) for the next hint.')
+    exec("import tensorflow as tf\ndef std_from_logvar(logvar):\n    return tf.exp(logvar)", namespace)
+    with pytest.raises(AssertionError, match="That is the variance"):
+        exec("check_std_from_logvar()", namespace)
+
+
+def test_a_type_error_inside_a_called_function_is_not_blamed_on_the_learners_signature():
+    def reparameterize(mean, logvar, eps):
+        return tf.nn.softplus(mean, logvar, eps, 1)  # a library call with too many arguments
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_reparameterize(reparameterize)
+    assert "read its signature" in str(info.value) and "must take exactly these arguments" not in str(info.value)
+    with pytest.raises(AssertionError, match=r"must take exactly these arguments, in this order: \(mean, logvar, eps\)"):
+        checks.check_reparameterize(lambda mean, logvar: mean)

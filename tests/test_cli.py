@@ -1,8 +1,10 @@
 """The command line: bad values give usage + exit 2 and write nothing; a tiny run writes a full run folder."""
+import errno
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 import tensorflow as tf
@@ -57,11 +59,15 @@ def test_unwritable_out_is_refused_before_anything_is_written(tmp_path, capsys):
     assert code == 2 and "exists and is not a folder" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
-def test_read_only_parent_is_refused(tmp_path):
+def test_read_only_parent_is_refused(tmp_path, monkeypatch):
+    if os.geteuid() == 0:  # root writes into read-only folders: make the probe fail the way it would for a user
+        def denied(*args, **kwargs):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+        monkeypatch.setattr(tempfile, "TemporaryDirectory", denied)
     tmp_path.chmod(0o500)
     try:
-        assert "cannot write" in writable_folder_problem(tmp_path / "run")
+        assert writable_folder_problem(tmp_path / "run") == f"cannot write in {tmp_path} (Permission denied)"
     finally:
         tmp_path.chmod(0o700)
 
@@ -133,3 +139,12 @@ def test_preset_settings_can_be_overridden():
     assert config.preset == "course" and str(out) == "runs/course-latent2"
     config, _ = _config_from_args(parser.parse_args(["train"]), parser)
     assert config.ema_momentum == 0.99
+
+
+def test_main_sets_tensorflows_log_level_unless_the_user_did(monkeypatch, capsys):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    run_cli(["train", "--epochs", "0"], capsys)  # a usage error: main returns early, after the set-up
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"  # hides "E0000 ... cuInit" on machines without a GPU
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    run_cli(["train", "--epochs", "0"], capsys)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"  # an explicit setting wins

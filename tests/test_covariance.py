@@ -9,7 +9,8 @@ import tensorflow as tf  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 
 from vae_course.demos.covariance import (best_diagonal_variances, check_gaussian, covariance_ellipse,  # noqa: E402
-                                   gaussian_density, num_gaussian_parameters, plot_gaussian_2d)
+                                   gaussian_density, num_gaussian_parameters, plot_gaussian_2d,
+                                   plot_normal_densities)
 
 tfd = tfp.distributions
 MEAN = np.array([0.5, -1.0])
@@ -111,3 +112,28 @@ def test_plot_gaussian_2d_draws_one_curve_per_radius():
     assert len(ax.lines) == 2 and len(ax.images) == 1
     np.testing.assert_allclose(ax.lines[1].get_xydata(), covariance_ellipse(MEAN, FULL, 2.0))
     plt.close(fig)
+
+
+def test_plot_gaussian_2d_draws_the_given_samples_and_refuses_bad_ones():
+    samples = np.random.default_rng(0).normal(size=(30, 2))
+    ax = plot_gaussian_2d(MEAN, FULL, samples=samples)
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), samples)
+    with pytest.raises(ValueError, match=r"samples must have shape \(N, 2\)"):
+        plot_gaussian_2d(MEAN, FULL, samples=np.zeros((30, 3)))
+    plt.close("all")
+
+
+def test_plot_normal_densities_draws_tfp_normal_densities():
+    params = [(0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)]
+    grid = np.linspace(-5, 5, 101)
+    ax = plot_normal_densities(params, grid=grid)
+    assert len(ax.lines) == 3 and (ax.get_xlabel(), ax.get_ylabel()) == ("z", "density")
+    for line, (mu, sigma) in zip(ax.lines, params, strict=True):
+        np.testing.assert_allclose(line.get_ydata(), tfd.Normal(mu, sigma).prob(grid).numpy(), rtol=1e-5)
+        assert line.get_label() == f"μ = {mu}, σ = {sigma}"
+    assert plot_normal_densities(ax=ax) is ax
+    assert len(ax.lines[3].get_xdata()) == 401  # the default grid
+    for bad in ([], [(0.0, 0.0)], [(0.0, -1.0)], [(0.0,)]):
+        with pytest.raises(ValueError, match="sigma > 0"):
+            plot_normal_densities(bad)
+    plt.close("all")

@@ -202,3 +202,28 @@ def test_every_error_says_what_to_do(make_mnist_dir):
     assert "Download the original file again" in str(info.value) and ENV_VAR in str(info.value)
     assert isinstance(info.value, ValueError)  # callers may catch it as a ValueError
 
+
+
+def test_no_folder_and_no_network_names_the_env_var_and_the_four_files(tmp_path, monkeypatch):
+    """Offline, Keras's get_file raises a bare Exception("URL fetch failure ..."); load_mnist turns it into
+    a MnistFileError saying how to provide the files. The real Keras download code runs, with an empty
+    cache and a urlretrieve that fails the way it does without a network."""
+    import socket
+    import urllib.error
+
+    from keras.src.backend import config as keras_config
+    from keras.src.utils import file_utils
+
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(keras_config, "keras_home", lambda: str(tmp_path / "keras-cache"))  # nothing cached
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    with pytest.raises(MnistFileError) as info:
+        load_mnist()
+    message = str(info.value)
+    assert ENV_VAR in message and "URL fetch failure" in message  # what happened, and what to set
+    assert all(spec.name in message for spec in MNIST_FILES.values())
+    assert "Name or service not known" in message
+    assert not (tmp_path / "keras-cache" / "datasets" / "mnist.npz").exists()  # no half-downloaded file kept

@@ -473,3 +473,28 @@ def test_non_binary_x_fires_at_run_time():
     x = np.full((2, 28, 28, 1), 0.5, np.float32)
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"x must hold only 0 and 1"):
         bll(x, np.zeros_like(x))
+
+
+# ---------- numbers (rank 0) for the mean and logvar of log_normal_pdf ----------
+
+def test_log_normal_pdf_takes_numbers_for_the_mean_and_logvar(rng):
+    """log_normal_pdf(z, 0., 0.), as the TensorFlow tutorial writes the prior, is tfp's N(0, I) log-density."""
+    z = rng.normal(size=(5, 3)).astype(np.float32)
+    prior = tfd.Independent(tfd.Normal(tf.zeros(3), tf.ones(3)), 1)
+    np.testing.assert_allclose(D.log_normal_pdf(z, 0.0, 0.0), prior.log_prob(z), rtol=1e-6)
+    shifted = tfd.Independent(tfd.Normal(1.5 * tf.ones(3), tf.exp(0.5 * -0.7) * tf.ones(3)), 1)
+    np.testing.assert_allclose(D.log_normal_pdf(z, np.float32(1.5), tf.constant(-0.7)), shifted.log_prob(z), rtol=1e-5)
+
+
+@pytest.mark.parametrize("mean,logvar", [(np.zeros(3, np.float32), 0.0), (0.0, np.zeros((1, 3), np.float32)),
+                                         (np.zeros((5, 1), np.float32), 0.0)])
+def test_log_normal_pdf_still_refuses_other_shapes(mean, logvar):
+    with pytest.raises(ValueError, match="must have (shape|the same shape)"):
+        D.log_normal_pdf(np.zeros((5, 3), np.float32), mean, logvar)
+
+
+def test_numbers_are_refused_where_a_tensor_is_needed():
+    with pytest.raises(ValueError, match=r"sample must have shape \(B, D\)"):
+        D.log_normal_pdf(0.0, np.zeros((5, 3), np.float32), np.zeros((5, 3), np.float32))
+    with pytest.raises(ValueError, match=r"mean must have shape \(B, D\)"):
+        D.kl_standard_normal(0.0, np.zeros((5, 3), np.float32))

@@ -1,30 +1,41 @@
 """The shipped exercises fail exactly at their checks, a solution's answers pasted in pass them, and the
-progress report counts what passes (nbgrader's "validate --invert", the round trip, ``make progress``).
+progress report counts what passes (nbgrader's "validate --invert", the round trip, ``vae-course progress``).
 
-Notebooks run in kernels of this Python; each shipped exercise runs once per session (shared fixture).
+Every test here works on exercise notebooks generated from ``solutions/`` into a temporary folder, never
+on the files in ``exercises/`` (which a learner edits in place); that those files are what the generator
+makes is the drift test's job (tests/test_exercises_generator.py, which reads what is committed).
 """
 import copy
 import re
-import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
 import pytest
 
-from vae_course.tooling.progress import check_results, execute_all, exercise_paths, progress_main, report_lines
-from vae_course.tooling.exercises import BEGIN, END
+from vae_course.tooling import colab
+from vae_course.tooling.exercises import BEGIN, END, generate_exercise, solution_paths
+from vae_course.tooling.notebooks import execute_notebook, write_notebook
+from vae_course.tooling.progress import progress_main, report_lines, run_checks, select_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
-NAMES = [p.stem for p in exercise_paths(EXERCISES)]
+SOLUTIONS = ROOT / "solutions"
+NAMES = [p.stem for p in solution_paths(SOLUTIONS)]
 STUB = re.compile(r'^\s*raise NotImplementedError\("Exercise \d\d\.\d+ \w+: replace this line with your code"\)$')
+EXERCISES = ["binarize", "dynamic_binarize", "log_normal_pdf", "posterior", "std_from_logvar", "reparameterize",
+             "score_function_gradient", "bernoulli_log_likelihood", "kl_standard_normal", "elbo_single_sample",
+             "iwae_bound", "make_encoder", "make_decoder", "train_step"]
 
 
 def tags(cell):
     return cell.metadata.get("tags", [])
+
+
+def solution(name):
+    return nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
 
 
 def answer_blocks(source):
@@ -55,38 +66,49 @@ def without_markers(source):
 
 
 @pytest.fixture(scope="session")
-def executed_exercises():
-    """Every shipped exercise notebook, executed once (errors allowed), keyed by stem."""
-    return {path.stem: nb for path, nb in execute_all(exercise_paths(EXERCISES)).items()}
+def stubs(tmp_path_factory):
+    """The exercise notebooks as the generator makes them, in a temporary folder."""
+    folder = tmp_path_factory.mktemp("exercises")
+    for name in NAMES:
+        write_notebook(generate_exercise(solution(name)), folder / f"{name}.ipynb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def executed_stubs(stubs):
+    """Every generated exercise notebook, executed once in a Jupyter kernel (errors allowed), keyed by stem."""
+    paths = sorted(stubs.glob("*.ipynb"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        executed = pool.map(lambda p: execute_notebook(p, timeout=300, allow_errors=True), paths)
+        return {p.stem: nb for p, nb in zip(paths, executed)}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_exercise_fails_only_at_its_check_cells_with_the_not_implemented_hint(executed_exercises, name):
-    nb = executed_exercises[name]
-    assert not isinstance(nb, Exception), nb
+def test_exercise_fails_only_at_its_check_cells_with_the_not_implemented_hint(executed_stubs, name):
+    nb = executed_stubs[name]
     errors = {i: o for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"}
     checks = [i for i, c in enumerate(nb.cells) if "check" in tags(c)]
     assert checks and sorted(errors) == checks, f"errors in cells {sorted(errors)}, check cells {checks}"
     for i in checks:
         assert errors[i].ename == "CheckFailed" and "is not implemented yet" in errors[i].evalue
+        assert errors[i].evalue.rstrip().endswith("for the next hint.")
         assert all(nb.cells[j].execution_count is not None for j in range(i) if nb.cells[j].cell_type == "code")
 
 
-def test_progress_report_of_the_shipped_exercises(executed_exercises):
-    results = [r for name in NAMES for r in check_results(name, executed_exercises[name])]
-    assert [r.exercise for r in results] == ["binarize", "log_normal_pdf", "std_from_logvar", "reparameterize",
-                                             "bernoulli_log_likelihood", "kl_standard_normal", "elbo_single_sample",
-                                             "train_step"]
-    assert all(r.reason == "not implemented yet" for r in results)
-    assert report_lines(results)[-2:] == ["0/8 exercises pass", "next: 01_binarization, binarize"]
+def test_progress_report_of_the_shipped_exercises_counts_every_exercise(stubs):
+    results = run_checks(select_paths(stubs))
+    flat = [r for name in NAMES for r in results[name]]
+    assert [r.exercise for r in flat] == EXERCISES
+    assert all(r.reason == "not implemented yet" for r in flat), [r.reason for r in flat]
+    assert report_lines(flat)[-2:] == [f"0/{len(EXERCISES)} exercises pass", "next: 01_binarization, binarize"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_pasted_answers_give_back_the_solution_code(name):
-    solution = nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
-    pasted = paste_answers(nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4), solution)
-    assert [c.source for c in pasted.cells] == [without_markers(c.source) for c in solution.cells]
+    pasted = paste_answers(generate_exercise(solution(name)), solution(name))
+    assert ([c.source for c in pasted.cells if not colab.is_colab_cell(c)]
+            == [without_markers(c.source) for c in solution(name).cells if not colab.is_colab_cell(c)])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -96,8 +118,7 @@ def test_pasted_answers_pass_the_checks(name, capsys):
     Check cells run up to their "# Use it" part (it loads MNIST or trains; the solution notebooks,
     run by nbval in `make test`, cover it).
     """
-    solution = nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
-    pasted = paste_answers(nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4), solution)
+    pasted = paste_answers(generate_exercise(solution(name)), solution(name))
     namespace = {"__name__": "__main__"}
     try:
         for cell in pasted.cells:
@@ -110,19 +131,55 @@ def test_pasted_answers_pass_the_checks(name, capsys):
     assert len(passed) == sum("check" in tags(c) for c in pasted.cells) > 0
 
 
-def test_progress_main_counts_a_solved_exercise(tmp_path, capsys):
+def _folder_with(tmp_path, notebooks):
     folder = tmp_path / "exercises"
     folder.mkdir()
-    shutil.copy(EXERCISES / "02_diagonal_gaussians.ipynb", folder)
-    solved = paste_answers(nbformat.read(EXERCISES / "03_log_variance.ipynb", as_version=4),
-                           nbformat.read(SOLUTIONS / "03_log_variance.ipynb", as_version=4))
-    nbformat.write(solved, folder / "03_log_variance.ipynb")
+    for name, nb in notebooks.items():
+        write_notebook(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def test_progress_main_counts_a_solved_exercise_and_shows_a_hint_whole(tmp_path, capfd):
+    wrong = generate_exercise(solution("03_log_variance"))
+    cell = next(c for c in wrong.cells if "exercise" in tags(c))
+    cell.source = re.sub(r'raise NotImplementedError\(.*\)', "return tf.exp(logvar)", cell.source)
+    folder = _folder_with(tmp_path, {
+        "02_diagonal_gaussians": generate_exercise(solution("02_diagonal_gaussians")),
+        "03_log_variance": wrong,
+        "04_reparameterization": paste_answers(generate_exercise(solution("04_reparameterization")),
+                                               solution("04_reparameterization"))})
     (folder / "notes.ipynb").write_text("not an exercise")  # ignored: not NN_<topic>.ipynb
     assert progress_main(folder) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[-2:] == ["1/2 exercises pass", "next: 02_diagonal_gaussians, log_normal_pdf"]
+    out, err = capfd.readouterr()  # file descriptors: TensorFlow's C++ log lines would land there
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[-2:] == ["2/5 exercises pass", "next: 02_diagonal_gaussians, log_normal_pdf"]
     assert lines[1].startswith("✗ 02_diagonal_gaussians") and lines[1].endswith("not implemented yet")
-    assert lines[2].startswith("✓ 03_log_variance") and lines[2].rstrip().endswith("std_from_logvar")
+    failing = out.split("std_from_logvar", 1)[1]
+    assert "That is the variance σ², not the standard deviation σ." in failing
+    assert 'hint("std_from_logvar")' in failing  # the whole message, hint call included
+    assert [line for line in lines if line.startswith("✓")][0].startswith("✓ 04_reparameterization")
+    assert not re.search(r"I0000|W0000|E0000|WARNING|oneDNN|cuda|Traceback", out), out
+
+
+def test_progress_of_one_lesson_by_number(tmp_path, monkeypatch, capsys):
+    folder = _folder_with(tmp_path, {n: generate_exercise(solution(n)) for n in ("01_binarization", "03_log_variance")})
+    monkeypatch.chdir(tmp_path)
+    assert [p.name for p in select_paths("03")] == ["03_log_variance.ipynb"]
+    assert select_paths("3") == select_paths("03") and select_paths("07") == []
+    assert [p.name for p in select_paths(folder / "01_binarization.ipynb")] == ["01_binarization.ipynb"]
+    assert progress_main("03") == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == ["0/1 exercises pass", "next: 03_log_variance, std_from_logvar"]
+
+
+def test_a_syntax_error_in_the_learners_cell_gets_a_hint_not_a_name_error(tmp_path, capsys):
+    nb = generate_exercise(solution("03_log_variance"))
+    cell = next(c for c in nb.cells if "exercise" in tags(c))
+    cell.source = re.sub(r'raise NotImplementedError\(.*\)', "return tf.exp(0.5 * logvar", cell.source)
+    assert progress_main(_folder_with(tmp_path, {"03_log_variance": nb})) == 0
+    out = capsys.readouterr().out
+    assert "std_from_logvar is not defined: run the cell with your function first" in out
+    assert "code cell 1 raised SyntaxError" in out and "NameError" not in out
 
 
 def test_progress_main_without_exercises(tmp_path, capsys):
@@ -130,14 +187,13 @@ def test_progress_main_without_exercises(tmp_path, capsys):
     assert "no exercise notebooks" in capsys.readouterr().out
 
 
-def test_nbval_verdict_ignores_outputs_saved_by_the_learner(tmp_path, executed_exercises):
+def test_nbval_verdict_ignores_outputs_saved_by_the_learner(tmp_path, executed_stubs):
     """`pytest --nbval` passes a solved exercise saved with the stale error outputs of an earlier run:
     outputs never matter (every code cell is tagged nbval-ignore-output), only errors do."""
     name = "03_log_variance"
-    stale = executed_exercises[name]  # executed while unsolved: its check cell holds an error output
+    stale = executed_stubs[name]  # executed while unsolved: its check cell holds an error output
     assert any(o.output_type == "error" for c in stale.cells if c.cell_type == "code" for o in c.outputs)
-    solved = paste_answers(stale, nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4))
-    nbformat.write(solved, tmp_path / f"{name}.ipynb")
+    write_notebook(paste_answers(stale, solution(name)), tmp_path / f"{name}.ipynb")
     run = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-rA", "-c", str(ROOT / "pyproject.toml"),
                           "--rootdir", str(ROOT), str(tmp_path / f"{name}.ipynb")],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)

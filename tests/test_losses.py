@@ -2,7 +2,8 @@
 
 A fixed small model: an untrained CVAE (seeded) whose encoder bias is set so that q(z|x) is far
 from the prior (mean ≈ (1.5, −1), logvar ≈ (1, 1.5)); the KL and the IWAE gaps are then large
-enough to check, and every test stays fast.
+enough to check, and every test stays fast. The images are drawn binary digits (conftest.py), so
+these tests run without MNIST.
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def x(binarized_subset):
-    return binarized_subset[0][:16]  # (16, 28, 28, 1)
+def x(synthetic_binary_images):
+    return synthetic_binary_images[:16]  # (16, 28, 28, 1), drawn binary digits: no MNIST needed
 
 
 @pytest.fixture(scope="module")

@@ -69,8 +69,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def x(binarized_subset):
-    return binarized_subset[0][:8]  # (8, 28, 28, 1)
+def x(synthetic_binary_images):
+    return synthetic_binary_images[:8]  # (8, 28, 28, 1), drawn binary digits: no MNIST needed
 
 
 # ---------- architecture ----------

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, plot_sigma_parametrizations,  # noqa: E402
-                                                 sigma_and_gradient, sigma_from_raw)
+from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, float32_logvar_limits,  # noqa: E402
+                                                       plot_sigma_parametrizations, sigma_and_gradient, sigma_from_raw)
 
 RAW = np.linspace(-6.0, 6.0, 25, dtype=np.float32).reshape(5, 5)
 
@@ -71,3 +71,37 @@ def test_plot_has_three_panels_of_three_curves():
     s, g = sigma_and_gradient(r, "identity")
     np.testing.assert_allclose(curves[2][0].get_xdata(), r[r > 0])  # d log σ / dr only where σ > 0
     plt.close(fig)
+
+
+# float32 (IEEE 754 binary32): largest value just below 2**128, smallest normal 2**-126, smallest
+# subnormal 2**-149. The limits in nats, written from those exponents, not from np.finfo:
+LN2 = float(np.log(2.0))
+
+
+def test_logvar_limits_match_the_binary32_exponent_range():
+    lim = float32_logvar_limits()
+    np.testing.assert_allclose(lim.variance_overflow, 128 * LN2, rtol=1e-6)
+    np.testing.assert_allclose(lim.variance_flush, -126 * LN2, rtol=1e-9)
+    np.testing.assert_allclose(lim.variance_underflow, -150 * LN2, rtol=1e-9)  # half of 2**-149 rounds to 0
+    np.testing.assert_allclose(lim.std_overflow, 256 * LN2, rtol=1e-6)
+    np.testing.assert_allclose(lim.std_flush, -252 * LN2, rtol=1e-9)
+    np.testing.assert_allclose(lim.std_underflow, -300 * LN2, rtol=1e-9)
+
+
+def test_logvar_limits_are_where_tensorflow_and_numpy_exp_give_out():
+    import tensorflow as tf
+
+    from vae_course.distributions import std_from_logvar
+
+    lim, d = float32_logvar_limits(), 0.01
+    inside = np.array([lim.std_overflow - d, lim.std_flush + d], np.float32)
+    outside = np.array([lim.std_overflow + d, lim.std_flush - d], np.float32)
+    assert np.all(np.isfinite(std_from_logvar(inside).numpy())) and np.all(std_from_logvar(inside).numpy() > 0)
+    np.testing.assert_array_equal(std_from_logvar(outside).numpy(), [np.inf, 0.0])
+    var = lambda v: tf.exp(tf.constant(v, tf.float32)).numpy()  # noqa: E731
+    assert np.isfinite(var(lim.variance_overflow - d)) and var(lim.variance_overflow + d) == np.inf
+    assert var(lim.variance_flush + d) > 0 and var(lim.variance_flush - d) == 0.0  # TensorFlow flushes subnormals
+    with np.errstate(under="ignore"):
+        assert np.exp(np.float32(lim.variance_underflow + d)) > 0  # NumPy keeps the subnormal ...
+        assert np.exp(np.float32(lim.variance_underflow - d)) == 0.0  # ... until it rounds to 0
+        assert np.exp(np.float32(lim.std_underflow + d) / 2) > 0 and np.exp(np.float32(lim.std_underflow - d) / 2) == 0

@@ -1,4 +1,4 @@
-"""Command line: ``vae-course train | progress | make-exercises`` (also ``python -m vae_course``).
+"""Command line: ``vae-course train | progress | make-exercises | figures`` (also ``python -m vae_course``).
 
 This module only parses and dispatches: each command lives in its own module. Bad arguments get a
 usage message and exit code 2, and nothing is written.
@@ -6,6 +6,7 @@ usage message and exit code 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,15 +91,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="DIR", help="continue the interrupted run in DIR")
     train.add_argument("--data-dir", type=Path, help="folder with the MNIST .gz files (default $VAE_COURSE_DATA)")
     progress = sub.add_parser("progress", help="which exercises pass")
-    progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"))
+    progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"), metavar="WHAT",
+                          help="the exercises folder (default exercises/), one notebook, or a number such as 03")
     make = sub.add_parser("make-exercises", help="generate exercise notebooks from the solutions")
     make.add_argument("solutions", nargs="?", type=Path, default=Path("solutions"))
     make.add_argument("exercises", nargs="?", type=Path, default=Path("exercises"))
+    figures = sub.add_parser("figures", help="write every figure of the lessons as PNG and SVG (for slides)")
+    figures.add_argument("out", type=Path, help="folder for <lesson>_<name>.png and .svg")
+    figures.add_argument("--only", action="append", metavar="GLOB", help="only figures matching, e.g. '09_*'")
+    figures.add_argument("--data-dir", type=Path, help="folder with the MNIST .gz files (default $VAE_COURSE_DATA)")
     return parser
+
+
+# TensorFlow's C++ log level, set before TensorFlow is imported: 3 hides its INFO, WARNING and ERROR
+# start-up lines, e.g. "E0000 ... failed call to cuInit" on a machine without a GPU (not an error).
+_TF_LOG_LEVEL = "3"
+
+
+def _quiet_tensorflow(environ=os.environ) -> None:
+    """Sets ``TF_CPP_MIN_LOG_LEVEL`` for a quiet first run, unless the user set it (their value wins).
+
+    Takes effect only if TensorFlow is not imported yet, so :func:`main` calls it first.
+    """
+    environ.setdefault("TF_CPP_MIN_LOG_LEVEL", _TF_LOG_LEVEL)
 
 
 def main(argv=None) -> int:
     started = time.perf_counter()  # the train command's wall time counts from here
+    _quiet_tensorflow()  # before anything below imports TensorFlow
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
@@ -106,6 +126,15 @@ def main(argv=None) -> int:
         from vae_course.training.command import run_train
 
         return run_train(args, parser, started=started)
+    if args.command == "figures":
+        from vae_course.atomic_write import writable_folder_problem
+
+        problem = writable_folder_problem(args.out)
+        if problem:
+            parser.error(f"OUT: {problem}; choose a folder you can write to.")
+        from vae_course.tooling.figures import main as figures_main
+
+        return figures_main(args.out, args.only, args.data_dir)
     if args.command == "progress":
         from vae_course.tooling.progress import progress_main
 

@@ -99,6 +99,21 @@ def resolve_data_dir(data_dir=None) -> Path | None:
     return Path(env) if env else None
 
 
+def _download_with_keras():
+    """``keras.datasets.mnist.load_data()``, its cache or its download; offline, a MnistFileError."""
+    import tensorflow as tf  # only the download path needs TensorFlow
+
+    try:
+        return tf.keras.datasets.mnist.load_data()
+    except Exception as err:  # offline, Keras raises a bare Exception("URL fetch failure on ...")
+        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise MnistFileError(
+            f"MNIST could not be loaded: {ENV_VAR} is not set and no data_dir was given, so Keras tried to "
+            f"download it and failed ({cause}). Put the four original files "
+            f"{', '.join(f.name for f in MNIST_FILES.values())} in a folder and set {ENV_VAR} to that folder "
+            f"(or pass data_dir, or --data-dir to vae-course train); or connect to the internet.") from err
+
+
 def load_mnist(data_dir=None, *, verify=True):
     """Loads MNIST exactly like ``keras.datasets.mnist.load_data()`` (lesson 01).
 
@@ -111,12 +126,14 @@ def load_mnist(data_dir=None, *, verify=True):
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes (60000, 28, 28),
         (60000,), (10000, 28, 28), (10000,).
+
+    Raises:
+        MnistFileError: a file is missing or bad (naming it), or there is no folder and Keras
+            cannot download MNIST (naming ``VAE_COURSE_DATA`` and the four files).
     """
     folder = resolve_data_dir(data_dir)
     if folder is None:
-        import tensorflow as tf  # only the download path needs TensorFlow
-
-        return tf.keras.datasets.mnist.load_data()
+        return _download_with_keras()
     if not folder.is_dir():
         origin = "the data_dir argument" if data_dir is not None else f"${ENV_VAR}"
         raise MnistFileError(f"MNIST folder {folder} (from {origin}) does not exist. Expected a folder with "

@@ -23,8 +23,13 @@ tfd = tfp.distributions
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def _latent_args(expected="(B, D)", **named):
+def _latent_args(expected="(B, D)", scalars=(), **named):
+    """The named arguments as float32 (B, D) tensors; those listed in ``scalars`` may be numbers (rank 0),
+    broadcast to the first argument's shape (a constant, e.g. the prior's mean 0 and logvar 0)."""
     tensors = {k: as_float32(v, k, expected) for k, v in named.items()}
+    first = next(iter(tensors.values()))
+    tensors = {k: tf.broadcast_to(t, tf.shape(first)) if k in scalars and t.shape.rank == 0 else t
+               for k, t in tensors.items()}
     for k, t in tensors.items():
         check_rank(t, 2, k, expected)
     checks = check_same_shape(tensors, expected)
@@ -36,7 +41,10 @@ def _latent_args(expected="(B, D)", **named):
 def std_from_logvar(logvar):
     """Standard deviation from log-variance (lesson 03): σ = exp(½·logvar).
 
-    Any shape; finite for |logvar| <= 176, +inf (never NaN) beyond.
+    Any shape. NaN or infinite logvar is refused with a ValueError; a finite logvar gives +inf
+    (never NaN) above 2·log(float32 max) ≈ 177.4 and 0 below 2·log(smallest normal float32)
+    ≈ −174.7 (TensorFlow flushes subnormals to zero), without an error: see
+    ``vae_course.demos.variance_parametrization.float32_logvar_limits``.
     """
     logvar = as_float32(logvar, "logvar", "any shape")
     (logvar,) = after_checks(check_finite(logvar, "logvar"), logvar)
@@ -49,12 +57,14 @@ def log_normal_pdf(sample, mean, logvar):
     log N(z; μ, diag σ²) = −½ Σ_d [ (z_d − μ_d)² · exp(−logvar_d) + logvar_d + log 2π ]
 
     Args:
-        sample, mean, logvar: float32 (B, D), same shape.
+        sample: float32 (B, D).
+        mean, logvar: float32 (B, D), the shape of ``sample``, or numbers, the same in every entry
+            (``log_normal_pdf(z, 0., 0.)`` is the prior N(0, I)); other shapes are refused, never broadcast.
 
     Returns:
         float32 (B,): one log-density per row; batch_shape (B,), event_shape (D,).
     """
-    sample, mean, logvar = _latent_args(sample=sample, mean=mean, logvar=logvar)
+    sample, mean, logvar = _latent_args(scalars=("mean", "logvar"), sample=sample, mean=mean, logvar=logvar)
     sq = tf.square(sample - mean)  # (B, D)
     # Where sample == mean the term is 0 whatever logvar is; exp(-logvar) is evaluated at 0 there, so
     # neither the value nor the gradient meets 0 * inf (= NaN) when exp(-logvar) overflows (logvar << -88).

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_course.checks.harness import CheckFailed, call, fmt_shape, success
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
 from vae_course.preprocessing import binarize as reference_binarize
+
+__all__ = ["NAME", "check_binarize"]
 
 NAME = "binarize"
 
@@ -70,6 +72,7 @@ def _judge(images, got):
                       f"must become {float(p / 255 > 0.5):g}.")
 
 
+@checked(NAME)
 def check_binarize(binarize) -> None:
     """Checks the learner's ``binarize`` on batches of random digits; prints one line if correct."""
     __tracebackhide__ = True

@@ -13,6 +13,9 @@ import tensorflow as tf
 
 from vae_course.checks.harness import CheckFailed, call, fmt_shape
 
+__all__ = ["Mistake", "tensor_result", "is_distribution", "close", "judge_values", "judge_gradients", "run_case",
+           "per_example_hint"]
+
 
 @dataclass(frozen=True)
 class Mistake:
@@ -30,7 +33,13 @@ def tensor_result(result, name: str, expected_shape: tuple, shape_hint=None) -> 
         raise CheckFailed(f"{name} returned None: end your function with a `return` statement.")
     if isinstance(result, (tuple, list)):
         raise CheckFailed(f"{name} returned a {type(result).__name__}; return a single tf.Tensor.")
-    if isinstance(result, (np.ndarray, np.generic, float, int)):
+    if is_distribution(result):
+        raise CheckFailed(f"{name} returned a TFP distribution ({type(result).__name__}); this exercise asks for "
+                          "a tensor of numbers: evaluate what the contract asks for (e.g. a log_prob) and return it.")
+    if isinstance(result, (float, int)):
+        raise CheckFailed(f"{name} returned a Python {type(result).__name__}, not a tf.Tensor: keep the values in "
+                          "TensorFlow (no float(), .numpy() or math.* functions on tensors) and return the tensor.")
+    if isinstance(result, (np.ndarray, np.generic)):
         raise CheckFailed(f"{name} returned {type(result).__name__} (NumPy or Python), not a tf.Tensor: gradients "
                           "cannot flow through NumPy. Use TensorFlow ops throughout (tf.exp, tf.reduce_sum, ...) "
                           "and do not call .numpy().")
@@ -45,6 +54,11 @@ def tensor_result(result, name: str, expected_shape: tuple, shape_hint=None) -> 
         raise CheckFailed(f"{name} returned shape {fmt_shape(got)}; expected {fmt_shape(expected_shape)}."
                           + (f" {hint}" if hint else ""))
     return np.asarray(result.numpy(), dtype=np.float64)
+
+
+def is_distribution(value) -> bool:
+    """True for a TFP distribution (anything with log_prob, batch_shape and event_shape)."""
+    return all(hasattr(value, a) for a in ("log_prob", "batch_shape", "event_shape"))
 
 
 def close(got, want, rtol: float, atol: float) -> bool:
@@ -143,7 +157,14 @@ def per_example_hint(batch: int, item_shape: tuple, axes_words: str = "the last 
         if got == ():
             return f"You reduced the batch axis too: sum only over {axes_words}, keeping one value per example."
         if len(got) >= 2 and got[0] == batch and all(d == 1 for d in got[1:]):
-            return "Drop the trailing axes of size 1 (do not use keepdims=True)."
+            kept = [d for d in item_shape if d != 1]
+            if len(got) - 1 == len(item_shape) or not kept:
+                return "Drop the trailing axes of size 1 (do not use keepdims=True)."
+            return (f"You summed over some axes but not all: a shape {fmt_shape(got)} still has an axis of size 1 "
+                    f"(the channel axis). Sum over {axes_words}.")
+        if got and got[0] != batch:
+            return (f"The first axis must be the batch axis, size {batch} (one value per example); "
+                    "yours has size " + str(got[0]) + ": reduce the other axes, not the batch axis.")
         return None
 
     return hint

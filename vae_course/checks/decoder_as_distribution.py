@@ -8,8 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case
-from vae_course.checks.harness import success
+import tensorflow as tf
+
+from vae_course import distributions
+from vae_course.checks.harness import checked, refuse_reference, success
 from vae_course.distributions import bernoulli_log_likelihood as reference
+
+__all__ = ["NAME", "AXES", "MISTAKES", "STABLE", "check_bernoulli_log_likelihood"]
 
 NAME = "bernoulli_log_likelihood"
 AXES = (1, 2, 3)
@@ -31,8 +36,8 @@ def _through_probabilities(x, logits):
 
 
 MISTAKES = (
-    Mistake("Your values are positive: you returned the cross-entropy. The log-likelihood of binary pixels is "
-            "<= 0, the negative of the cross-entropy.",
+    Mistake("Your values are positive, but the log-probability of binary pixels is <= 0 (each pixel's "
+            "probability is at most 1): check the overall sign.",
             lambda x, logits: -np.sum(_per_pixel(x, logits), AXES)),
     Mistake("You averaged over the pixels: they are independent given z, so their log-probabilities add up (sum).",
             lambda x, logits: np.mean(_per_pixel(x, logits), AXES)),
@@ -42,13 +47,15 @@ MISTAKES = (
             lambda x, logits: np.sum(x * -_softplus(-logits), AXES)),
     Mistake("Pixels equal to 1 contribute log σ(ℓ): that term is missing.",
             lambda x, logits: np.sum((1 - x) * -_softplus(logits), AXES)),
+    Mistake("Each pixel's value is off by its logit ℓ: log σ(ℓ) and log(1 − σ(ℓ)) differ by exactly ℓ: "
+            "check which of the two each pixel value uses (or a sign inside).",
+            lambda x, logits: np.sum(x * logits - _softplus(-logits), AXES)),
     Mistake("The logits are not probabilities: the probability of a white pixel is σ(ℓ), the sigmoid of the logit.",
             lambda x, logits: np.sum(x * np.log(logits) + (1 - x) * np.log(1 - logits), AXES)),
 )
 STABLE = ("You went through probabilities (sigmoid, then log): in float32, σ(ℓ) rounds to exactly 1 for ℓ ≳ 17 "
           "and to 0 for ℓ ≲ −104, so log gives −inf or NaN, and clipping gives wrong values. For logits like ±1e4 "
-          "use a form written in logits: log σ(ℓ) = −softplus(−ℓ) and log(1 − σ(ℓ)) = −softplus(ℓ), "
-          "or TensorFlow's cross-entropy computed from logits.")
+          "write log σ(ℓ) and log(1 − σ(ℓ)) directly in terms of ℓ, never forming σ(ℓ) (hint level 2).")
 MISTAKES = (Mistake(STABLE, _through_probabilities),) + MISTAKES  # first: it also gives NaN, as the last one does
 
 
@@ -67,11 +74,14 @@ def _edge_cases(rng):
             {"x": np.zeros((2, 28, 28, 1), np.float32), "logits": np.zeros((2, 28, 28, 1), np.float32)}]
 
 
+@checked(NAME)
 def check_bernoulli_log_likelihood(bernoulli_log_likelihood) -> None:
     """Checks the learner's ``bernoulli_log_likelihood`` on random images, confident logits (±1e4) and gradients."""
     __tracebackhide__ = True
     rng = np.random.default_rng(5)
     cases = [_case(rng, int(rng.integers(1, 6))) for _ in range(20)]
+    refuse_reference(bernoulli_log_likelihood, NAME, {k: tf.constant(v) for k, v in cases[0].items()},
+                     (reference, distributions.decoder_distribution))
     edges = _edge_cases(rng)
     for i, case in enumerate(cases + edges):
         b = len(case["x"])

@@ -5,16 +5,19 @@ log N(z; μ, diag σ²) = −½ Σ_d [ (z_d − μ_d)² · exp(−logvar_d) + lo
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
+import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case
-from vae_course.checks.harness import success
+from vae_course import distributions
+from vae_course.checks.harness import checked, refuse_reference, success
+from vae_course.distributions import LOG_2PI
 from vae_course.distributions import log_normal_pdf as reference
 
+__all__ = ["NAME", "MISTAKES", "NONFINITE", "check_log_normal_pdf"]
+
 NAME = "log_normal_pdf"
-LOG_2PI = math.log(2 * math.pi)
 
 
 def _terms(sample, mean, logvar):
@@ -22,22 +25,25 @@ def _terms(sample, mean, logvar):
 
 
 MISTAKES = (
-    Mistake("The sign is flipped: a log-density is −½ times the squared distance (and the other terms), "
-            "so it falls as the sample moves away from the mean.",
+    Mistake("The sign is flipped: a log-density must fall as the sample moves away from the mean.",
             lambda sample, mean, logvar: 0.5 * np.sum(_terms(sample, mean, logvar) + logvar + LOG_2PI, -1)),
     Mistake("You averaged over the last axis: the dimensions are independent, so their log-densities add up "
             "(sum, not mean).",
             lambda sample, mean, logvar: -0.5 * np.mean(_terms(sample, mean, logvar) + logvar + LOG_2PI, -1)),
-    Mistake("The normalizing constant −½·log(2π) per dimension is missing.",
+    Mistake("The normalizing constant (from the 2π in the density's normalizing factor) is missing, once per "
+            "dimension.",
             lambda sample, mean, logvar: -0.5 * np.sum(_terms(sample, mean, logvar) + logvar, -1)),
-    Mistake("The term −½·logvar per dimension (the log of the 1/σ in front of the density) is missing.",
+    Mistake("The log of the factor 1/σ in front of each one-dimensional density is missing.",
             lambda sample, mean, logvar: -0.5 * np.sum(_terms(sample, mean, logvar) + LOG_2PI, -1)),
-    Mistake("The log of 1/σ is −½·logvar per dimension, not −logvar (σ = exp(½·logvar)).",
+    Mistake("Your logvar term is twice too large: the normalizing factor holds σ, the square root of the "
+            "variance, not the variance itself.",
             lambda sample, mean, logvar: -0.5 * np.sum(_terms(sample, mean, logvar) + 2 * logvar + LOG_2PI, -1)),
-    Mistake("You divided the squared distance by σ; divide it by the variance σ² = exp(logvar).",
+    Mistake("You divided the squared distance by the standard deviation; the density's exponent divides it by "
+            "the variance.",
             lambda sample, mean, logvar: -0.5 * np.sum(np.square(sample - mean) * np.exp(-0.5 * logvar)
                                                        + logvar + LOG_2PI, -1)),
-    Mistake("You multiplied the squared distance by the variance; divide by it (multiply by exp(−logvar)).",
+    Mistake("You multiplied the squared distance by the variance; the density's exponent divides it by the "
+            "variance.",
             lambda sample, mean, logvar: -0.5 * np.sum(np.square(sample - mean) * np.exp(logvar)
                                                        + logvar + LOG_2PI, -1)),
     Mistake("logvar is the log of the variance (it can be negative): the variance is exp(logvar), not logvar.",
@@ -66,11 +72,14 @@ def _edge_cases():
     ]
 
 
+@checked(NAME)
 def check_log_normal_pdf(log_normal_pdf) -> None:
     """Checks the learner's ``log_normal_pdf`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
     rng = np.random.default_rng(2)
     random_cases = [_random_case(rng, int(rng.integers(1, 9)), int(rng.integers(1, 7))) for _ in range(40)]
+    refuse_reference(log_normal_pdf, NAME, {k: tf.constant(v) for k, v in random_cases[0].items()},
+                     (reference, distributions.encoder_distribution))
     for case in random_cases + _edge_cases():
         b, d = case["mean"].shape
         run_case(log_normal_pdf, NAME, case, reference, expected_shape=(b,),

@@ -6,11 +6,14 @@ References: :func:`vae_course.distributions.kl_standard_normal` and
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from vae_course import distributions, losses
-from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case
+from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case, tensor_result
 from vae_course.checks.decoder_as_distribution import STABLE
-from vae_course.checks.harness import success
+from vae_course.checks.harness import CheckFailed, call, checked, refuse_reference, success
+
+__all__ = ["KL_MISTAKES", "check_kl_standard_normal", "ELBO_MISTAKES", "check_elbo_single_sample"]
 
 
 def _kl_terms(mean, logvar):
@@ -22,20 +25,22 @@ KL_MISTAKES = (
             lambda mean, logvar: -0.5 * np.sum(_kl_terms(mean, logvar), -1)),
     Mistake("Your values are twice the answer: the factor ½ is missing.",
             lambda mean, logvar: np.sum(_kl_terms(mean, logvar), -1)),
-    Mistake("For mean = 0 and logvar = 0, q is the prior itself and the KL must be 0: a term −1 per dimension "
-            "is missing.", lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar) + 1.0, -1)),
-    Mistake("Use the variance exp(logvar), not the standard deviation exp(½·logvar).",
+    Mistake("For mean = 0 and logvar = 0, q is the prior itself and the KL must be 0; yours is not: a constant "
+            "term per dimension is missing.", lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar) + 1.0, -1)),
+    Mistake("You used the standard deviation where the variance belongs.",
             lambda mean, logvar: 0.5 * np.sum(np.exp(0.5 * logvar) + np.square(mean) - 1.0 - logvar, -1)),
     Mistake("The squared mean μ² is missing: moving q away from 0 costs KL.",
             lambda mean, logvar: 0.5 * np.sum(np.exp(logvar) - 1.0 - logvar, -1)),
     Mistake("The term −logvar is missing (it makes a very narrow q expensive).",
             lambda mean, logvar: 0.5 * np.sum(np.exp(logvar) + np.square(mean) - 1.0, -1)),
-    Mistake("The logvar term has the wrong sign: KL = ½ Σ (σ² + μ² − 1 − logvar).",
+    Mistake("The logvar term has the wrong sign (a very narrow q must cost a lot of KL).",
             lambda mean, logvar: 0.5 * np.sum(np.exp(logvar) + np.square(mean) - 1.0 + logvar, -1)),
     Mistake("That is KL(N(0, I) ‖ q), the reverse direction: the ELBO needs KL(q ‖ N(0, I)).",
             lambda mean, logvar: 0.5 * np.sum(np.exp(-logvar) * (1.0 + np.square(mean)) - 1.0 + logvar, -1)),
     Mistake("You averaged over the last axis: the KL of independent dimensions is the sum of theirs.",
             lambda mean, logvar: 0.5 * np.mean(_kl_terms(mean, logvar), -1)),
+    Mistake("You summed over the batch axis (axis 0); sum over the dimensions, the last axis.",
+            lambda mean, logvar: 0.5 * np.sum(_kl_terms(mean, logvar), 0)),
 )
 
 
@@ -44,6 +49,17 @@ def _latent(rng, b, d, low=-4.0, high=4.0):
             "logvar": rng.uniform(low, high, (b, d)).astype(np.float32)}
 
 
+def _never_negative(kl_standard_normal, name, case):
+    b, d = case["mean"].shape
+    tensors = {k: tf.constant(v) for k, v in case.items()}
+    got = tensor_result(call(kl_standard_normal, name, tensors), name, (b,), per_example_hint(b, (d,)))
+    if np.nanmin(got) < -1e-3:
+        i = int(np.nanargmin(got))
+        raise CheckFailed(f"{name}: a KL divergence is never negative, yours is {got[i]:.4g} for mean = "
+                          f"{case['mean'][i]}, logvar = {case['logvar'][i]}. Check the sign of each term.")
+
+
+@checked("kl_standard_normal")
 def check_kl_standard_normal(kl_standard_normal) -> None:
     """Checks the learner's ``kl_standard_normal`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
@@ -53,10 +69,18 @@ def check_kl_standard_normal(kl_standard_normal) -> None:
     edges = [{"mean": np.zeros((2, 3), np.float32), "logvar": np.zeros((2, 3), np.float32)},
              _latent(rng, 3, 2, -50, 50), {"mean": np.array([[100.0, -100.0]], np.float32),
                                            "logvar": np.array([[-50.0, 50.0]], np.float32)}]
+    refuse_reference(kl_standard_normal, name, {k: tf.constant(v) for k, v in cases[0].items()},
+                     (distributions.kl_standard_normal,))
     for case in cases + edges:
         b, d = case["mean"].shape
-        run_case(kl_standard_normal, name, case, distributions.kl_standard_normal, expected_shape=(b,),
-                 shape_hint=per_example_hint(b, (d,)), mistakes=KL_MISTAKES, rtol=1e-4, atol=1e-4 * d)
+        try:
+            run_case(kl_standard_normal, name, case, distributions.kl_standard_normal, expected_shape=(b,),
+                     shape_hint=per_example_hint(b, (d,)), mistakes=KL_MISTAKES, rtol=1e-4, atol=1e-4 * d)
+            continue
+        except CheckFailed as err:
+            if str(err).startswith(f"{name}: wrong values.\n"):  # no named mistake: is it at least >= 0?
+                _never_negative(kl_standard_normal, name, case)
+            raise
     judge_gradients(kl_standard_normal, name, cases[0], ("mean", "logvar"), distributions.kl_standard_normal)
     success(name, "correct on 40 random cases, 3 extreme ones (q = prior, |logvar| = 50) and its gradients")
 
@@ -85,7 +109,7 @@ ELBO_MISTAKES = (
     _elbo_mistake("The term −log q(z|x), the log-density of z under the encoder's Gaussian, is missing.",
                   lambda px, pz, q, kl: px + pz),
     _elbo_mistake("Your result is log p(x|z) alone: add log p(z) − log q(z|x). (If you wrote both terms, check that "
-                  "log p(z) uses the prior N(0, I), mean 0 and logvar 0, not the encoder's mean and logvar.)",
+                  "log p(z) uses the prior N(0, I), not the encoder's mean and logvar.)",
                   lambda px, pz, q, kl: px),
     _elbo_mistake("You used the analytic KL. This exercise is the single-sample estimate, evaluated at the z you "
                   "are given: log p(x|z) + log p(z) − log q(z|x).",
@@ -104,12 +128,15 @@ def _elbo_case(rng, b, d, logit_scale=3.0, logvar_range=(-3.0, 2.0)):
             "x_logits": rng.normal(0, logit_scale, (b, 28, 28, 1)).astype(np.float32)}
 
 
+@checked("elbo_single_sample")
 def check_elbo_single_sample(elbo_single_sample) -> None:
     """Checks the learner's ``elbo_single_sample`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
     name = "elbo_single_sample"
     rng = np.random.default_rng(7)
     cases = [_elbo_case(rng, int(rng.integers(1, 5)), int(rng.integers(1, 6))) for _ in range(20)]
+    refuse_reference(elbo_single_sample, name, {k: tf.constant(v) for k, v in cases[0].items()},
+                     (losses.elbo_single_sample, losses.elbo_analytic))
     edge = _elbo_case(rng, 3, 2, logvar_range=(-20.0, 20.0))
     edge["x_logits"] = np.where(edge["x"] > 0, 1e4, -1e4).astype(np.float32)
     edge["x_logits"][:, :2, :2, :] *= -1

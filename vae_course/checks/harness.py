@@ -9,19 +9,19 @@ without the checker's own traceback.
 from __future__ import annotations
 
 import contextlib
-import linecache
+import functools
 import signal
 import sys
 import threading
-import traceback
-from pathlib import Path
 
 import numpy as np
 
+from vae_course.checks.errors import describe_error, fmt_shape  # noqa: F401 (fmt_shape: used by the checks)
+from vae_course.checks.hints import hint_call
+
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "time_limit", "checked", "refuse_reference", "success", "call"]
+
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
-_LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{Path(sys.prefix).name}/lib", "/lib/python3",
-                    "__autograph_generated")
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 
 class CheckFailed(AssertionError):
@@ -56,6 +56,65 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_MISSING = object()
+
+
+def checked(name: str):
+    """Decorates ``check_<name>(fn)``: every failure message ends with the hint call to try next.
+
+    Called without an argument (as the exercise notebooks do), the check looks ``name`` up in the
+    caller's globals, so that a cell that failed to define it (a SyntaxError, say) gets a hint here
+    instead of a second, raw NameError.
+    """
+
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapper(fn=_MISSING):
+            __tracebackhide__ = True
+            if fn is _MISSING:
+                fn = sys._getframe(1).f_globals.get(name, _MISSING)
+            try:
+                if fn is _MISSING:
+                    raise CheckFailed(f"{name} is not defined: run the cell with your function first. If that cell "
+                                      "showed an error (a SyntaxError, say), fix it and run it again.")
+                return check(fn)
+            except CheckFailed as err:
+                message = str(err)
+                raise CheckFailed(message if message.endswith(hint_call(name)) else
+                                  f"{message}\n{hint_call(name)}") from None
+
+        return wrapper
+
+    return decorate
+
+
+def refuse_reference(fn, name: str, args: dict, references) -> None:
+    """Fails when calling ``fn`` runs one of the package's ``references`` (the answer, imported, or wrapped).
+
+    Runs ``fn`` once under a profiler that records the code objects called (aliases and thin wrappers
+    included); other errors are left to the check proper.
+    """
+    codes = {getattr(r, "__code__", None) for r in references} - {None}
+    seen = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            seen.append(frame.f_code.co_name)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        with time_limit(TIME_LIMIT_S):
+            fn(*args.values())
+    except (Exception, _Timeout):  # noqa: BLE001 (judged later, by the check itself)
+        pass
+    finally:
+        sys.setprofile(previous)
+    if seen:
+        raise CheckFailed(f"{name} calls the package's own {seen[0]} (vae_course's reference answer): that passes "
+                          "any check but teaches nothing. Write the computation yourself with TensorFlow ops.")
 
 
 def success(name: str, what: str) -> None:
@@ -99,45 +158,3 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
             raise CheckFailed(f"{name} changed its input `{key}` in place (e.g. with `{key}[...] = ...` or "
                               f"`{key} /= ...`). Leave the caller's array as it is and build a new one.")
     return result
-
-
-def describe_error(err: Exception, name: str, args: dict) -> str:
-    """A hint for an exception raised by the learner's code: what, where, and a likely cause."""
-    message = " ".join(str(err).split())
-    if len(message) > 300:
-        message = message[:300] + " ..."
-    shapes = ", ".join(f"{k} {_shape_of(v)}" for k, v in args.items())
-    text = f"{name} raised {type(err).__name__}: {message}{_where(err)}\nIt was called with {shapes}."
-    lowered = message.lower()
-    if "double" in lowered or "float64" in lowered:
-        text += (" You are mixing float64 (NumPy's default) with float32 tensors: keep everything float32 "
-                 "(Python numbers are fine; avoid np.float64 arrays).")
-    elif isinstance(err, TypeError) and "argument" in lowered:
-        text += f" {name} must take exactly these arguments, in this order: ({', '.join(args)})."
-    elif isinstance(err, NameError):
-        text += " A name is not defined: run the cells above this one first (imports included)."
-    elif "incompatible shapes" in lowered or "shape" in lowered:
-        text += " Two operands have shapes that do not fit together: print the shapes of your intermediate values."
-    return text
-
-
-def fmt_shape(shape) -> str:
-    """(3, 4) -> '(3, 4)', (3,) -> '(3,)', () -> '()'."""
-    shape = tuple(shape)
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _shape_of(value) -> str:
-    shape = getattr(value, "shape", None)
-    return f"({type(value).__name__})" if shape is None else "shape " + fmt_shape(shape)
-
-
-def _where(err: Exception) -> str:
-    """' (your code, line N: `...`)' for the innermost frame outside libraries and this package."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if not f.filename.startswith(_PACKAGE_DIR) and not any(m in f.filename for m in _LIBRARY_MARKERS)]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-    return f" (your code, line {frame.lineno}: `{line}`)" if line else f" (your code, line {frame.lineno})"

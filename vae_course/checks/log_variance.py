@@ -5,24 +5,28 @@ Reference: :func:`vae_course.distributions.std_from_logvar` (lesson 03).
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
-from vae_course.checks.harness import fmt_shape, success
+from vae_course.checks.harness import checked, fmt_shape, refuse_reference, success
 from vae_course.distributions import std_from_logvar as reference
+
+__all__ = ["NAME", "MISTAKES", "EXTREME", "check_std_from_logvar"]
 
 NAME = "std_from_logvar"
 MISTAKES = (
-    Mistake("σ grows like exp(logvar): that is the variance σ². σ is its square root: exp(½·logvar).",
+    Mistake("That is the variance σ², not the standard deviation σ.",
             lambda logvar: np.exp(logvar)),
-    Mistake("logvar is a log, so it can be negative, and sqrt(logvar) is NaN there: the variance is exp(logvar).",
+    Mistake("logvar is a log, so it can be negative (and sqrt(logvar) is NaN there): it is the log of the "
+            "variance, not the variance.",
             lambda logvar: np.sqrt(logvar)),
-    Mistake("½·exp(logvar) is not σ: the ½ belongs inside the exponent.",
+    Mistake("Half the variance is not σ: think about what a square root does to an exponential.",
             lambda logvar: 0.5 * np.exp(logvar)),
-    Mistake("exp(2·logvar) is σ⁴, not σ: σ² = exp(logvar).",
+    Mistake("That is σ⁴, the square of the variance, not σ.",
             lambda logvar: np.exp(2 * logvar)),
-    Mistake("½·logvar is log σ; σ itself is its exponential.",
+    Mistake("That is log σ, which can be negative; σ itself is always positive.",
             lambda logvar: 0.5 * logvar),
-    Mistake("The sign is flipped: exp(−½·logvar) is 1/σ.",
+    Mistake("That is 1/σ: the sign in your exponent is flipped.",
             lambda logvar: np.exp(-0.5 * logvar)),
 )
 EXTREME = ("You went through the variance exp(logvar): it overflows float32 (inf) for logvar > 88 and underflows "
@@ -33,12 +37,14 @@ def _expected_shape_hint(shape):
     return lambda got: f"σ has the same shape as logvar, {fmt_shape(shape)}: do not reduce or reshape."
 
 
+@checked(NAME)
 def check_std_from_logvar(std_from_logvar) -> None:
     """Checks the learner's ``std_from_logvar`` on tensors of several shapes, extreme values and gradients."""
     __tracebackhide__ = True
     rng = np.random.default_rng(3)
     shapes = [(4, 2), (1, 1), (7,), (), (2, 3, 4), (16, 32)]
     cases = [{"logvar": rng.uniform(-6, 6, shapes[i % len(shapes)]).astype(np.float32)} for i in range(30)]
+    refuse_reference(std_from_logvar, NAME, {"logvar": tf.constant(cases[0]["logvar"])}, (reference,))
     edges = [{"logvar": np.array([[-100.0, 100.0], [-110.0, 110.0]], np.float32)},
              {"logvar": np.array([[-50.0, 50.0, 0.0]], np.float32)}]
     for case in cases:

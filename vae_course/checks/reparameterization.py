@@ -8,30 +8,32 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
-from vae_course.checks.harness import CheckFailed, call, fmt_shape, success
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, refuse_reference, success
 from vae_course.distributions import reparameterize as reference
+
+__all__ = ["NAME", "MISTAKES", "NONFINITE", "check_reparameterize"]
 
 NAME = "reparameterize"
 MISTAKES = (
-    Mistake("You returned the mean: z = μ + σ·eps needs the noise term too.",
+    Mistake("You returned the mean: z needs the noise term too.",
             lambda mean, logvar, eps: mean),
-    Mistake("You scaled eps by the variance exp(logvar); scale it by the standard deviation σ = exp(½·logvar).",
+    Mistake("You scaled eps by the variance; scale it by the standard deviation (exercise 03).",
             lambda mean, logvar, eps: mean + np.exp(logvar) * eps),
-    Mistake("You scaled eps by ½·exp(logvar): σ = exp(½·logvar), the ½ belongs inside the exponent.",
+    Mistake("You scaled eps by half the variance; scale it by the standard deviation (exercise 03).",
             lambda mean, logvar, eps: mean + 0.5 * np.exp(logvar) * eps),
-    Mistake("logvar is not σ: σ = exp(½·logvar).",
+    Mistake("logvar is not the standard deviation: convert it first (exercise 03).",
             lambda mean, logvar, eps: mean + logvar * eps),
-    Mistake("eps must be scaled by σ = exp(½·logvar) before adding it to the mean.",
+    Mistake("eps must be scaled by the standard deviation before it is added to the mean.",
             lambda mean, logvar, eps: mean + eps),
-    Mistake("You forgot to add the mean: z = μ + σ·eps.",
+    Mistake("You forgot to add the mean: z must be centred on it.",
             lambda mean, logvar, eps: np.exp(0.5 * logvar) * eps),
-    Mistake("z = μ + σ·eps: add the mean, do not multiply by it.",
+    Mistake("Shift the scaled noise by the mean: add it, do not multiply by it.",
             lambda mean, logvar, eps: mean * np.exp(0.5 * logvar) * eps),
-    Mistake("The sign in the exponent is flipped: exp(−½·logvar) is 1/σ.",
+    Mistake("You scaled eps by 1/σ: the sign in your exponent is flipped.",
             lambda mean, logvar, eps: mean + np.exp(-0.5 * logvar) * eps),
 )
 NONFINITE = ("You went through the variance exp(logvar), which overflows float32 for logvar > 88: "
-             "get σ from logvar with a single exponential of ½·logvar.")
+             "get σ from logvar with a single exponential (exercise 03).")
 
 
 def _case(rng, b, d, low=-4.0, high=4.0):
@@ -50,12 +52,14 @@ def _uses_given_eps(fn, case):
                               "lives in eps alone; that is what makes z differentiable in mean and logvar.")
 
 
+@checked(NAME)
 def check_reparameterize(reparameterize) -> None:
     """Checks the learner's ``reparameterize`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
     rng = np.random.default_rng(4)
     cases = [_case(rng, int(rng.integers(1, 9)), int(rng.integers(1, 7))) for _ in range(40)]
     edges = [_case(rng, 3, 2, -100, -50), _case(rng, 3, 2, 50, 100), _case(rng, 1, 1)]
+    refuse_reference(reparameterize, NAME, {k: tf.constant(v) for k, v in cases[0].items()}, (reference,))
     _uses_given_eps(reparameterize, cases[0])
     for case in cases + edges:
         shape = case["mean"].shape

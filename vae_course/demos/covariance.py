@@ -12,7 +12,7 @@ import numpy as np
 from vae_course.validation import positive_int
 
 __all__ = ["COVARIANCES", "DIVERGENCES", "num_gaussian_parameters", "check_gaussian", "covariance_ellipse",
-           "gaussian_density", "best_diagonal_variances", "plot_gaussian_2d"]
+           "gaussian_density", "best_diagonal_variances", "plot_gaussian_2d", "plot_normal_densities"]
 
 COVARIANCES = ("diagonal", "full")
 DIVERGENCES = ("reverse", "forward")
@@ -111,7 +111,8 @@ def best_diagonal_variances(cov, divergence="reverse") -> np.ndarray:
     return 1.0 / np.diag(np.linalg.inv(cov)) if divergence == "reverse" else np.diag(cov).copy()
 
 
-def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", label=None, shade=True, lim=3.5):
+def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", label=None, shade=True, lim=3.5,
+                     samples=None):
     """Density (shaded) and 1-, 2-, 3-sigma ellipses of a 2-D Gaussian (lesson 02).
 
     Args:
@@ -122,6 +123,7 @@ def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", lab
         label: legend label of the first ellipse.
         shade: draw the density as a grey image behind the ellipses.
         lim: the axes show [-lim, lim] in both directions.
+        samples: optional (N, 2) points drawn on top as small orange dots, e.g. draws of this Gaussian.
 
     Returns:
         The Axes, with equal aspect ratio.
@@ -129,6 +131,8 @@ def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", lab
     import matplotlib.pyplot as plt
 
     mean, cov = check_gaussian(mean, cov, dim=2)
+    if samples is not None and (np.ndim(samples) != 2 or np.shape(samples)[1] != 2):
+        raise ValueError(f"samples must have shape (N, 2), got {np.shape(samples)}.")
     ax = plt.subplots(figsize=(4, 4))[1] if ax is None else ax
     if shade:
         g = np.linspace(-lim, lim, 161)  # (G,)
@@ -138,9 +142,37 @@ def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", lab
     for i, r in enumerate(n_stds):
         e = covariance_ellipse(mean, cov, r)  # (P, 2)
         ax.plot(e[:, 0], e[:, 1], color=color, lw=1.5, label=label if i == 0 else None)
+    if samples is not None:
+        ax.scatter(np.asarray(samples)[:, 0], np.asarray(samples)[:, 1], s=4, color="tab:orange")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
+    return ax
+
+
+def plot_normal_densities(params=((0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)), grid=None, ax=None):
+    """The densities N(z; μ, σ²) = exp(−(z − μ)² / (2σ²)) / (σ√(2π)) of 1-D Gaussians, one line each (lesson 02).
+
+    Args:
+        params: pairs (μ, σ) with σ > 0; each line is labelled "μ = <μ>, σ = <σ>".
+        grid: the z values, (G,); default 401 points on [-5, 5].
+        ax: the Axes to draw into; a new 6 x 3 inch figure when None.
+
+    Returns:
+        The Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if not params or any(len(p) != 2 or not np.isfinite(p[1]) or not p[1] > 0 for p in params):
+        raise ValueError(f"params must be pairs (mu, sigma) with a finite sigma > 0, got {params!r}.")
+    grid = np.linspace(-5, 5, 401) if grid is None else np.asarray(grid, dtype=np.float64)  # (G,)
+    ax = plt.subplots(figsize=(6, 3))[1] if ax is None else ax
+    for mu, sigma in params:
+        ax.plot(grid, np.exp(-0.5 * ((grid - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi)),
+                label=f"μ = {mu}, σ = {sigma}")
+    ax.set_xlabel("z")
+    ax.set_ylabel("density")
+    ax.legend()
     return ax

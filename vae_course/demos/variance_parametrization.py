@@ -6,8 +6,13 @@
 
 ``sigma_and_gradient`` returns σ and dσ/dr computed by automatic differentiation, and
 ``plot_sigma_parametrizations`` draws σ, dσ/dr and d log σ / dr for all three.
+``float32_logvar_limits`` computes, once for the whole course, the logvar range in which the
+variance exp(logvar) and the standard deviation exp(logvar / 2) are finite and non-zero in float32.
 """
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
@@ -89,3 +94,36 @@ def plot_sigma_parametrizations(raw=None, fig=None):
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+@dataclass(frozen=True)
+class LogvarLimits:
+    """Where float32 exp stops being finite or non-zero, as values of logvar (lesson 03).
+
+    exp(r) overflows to inf above log(largest float32); below log(smallest normal float32) the
+    result is subnormal, and TensorFlow's CPU kernels flush it to 0 (NumPy keeps subnormals and
+    returns 0 only below log(smallest subnormal / 2), where rounding gives 0). The standard
+    deviation exp(logvar / 2) has every limit twice as far out as the variance exp(logvar).
+    """
+
+    variance_overflow: float  # exp(logvar) = inf above this: log(float32 max) ≈ 88.72
+    variance_flush: float  # exp(logvar) is subnormal below this, 0 in TensorFlow: log(float32 tiny) ≈ −87.34
+    variance_underflow: float  # exp(logvar) = 0 below this even with subnormals (NumPy) ≈ −103.97
+    std_overflow: float  # exp(logvar / 2) = inf above this ≈ 177.45
+    std_flush: float  # exp(logvar / 2) = 0 in TensorFlow below this ≈ −174.67
+    std_underflow: float  # exp(logvar / 2) = 0 below this even with subnormals ≈ −207.94
+
+
+def float32_logvar_limits() -> LogvarLimits:
+    """The float32 limits of exp(logvar) and exp(logvar / 2), computed from ``np.finfo`` (lesson 03).
+
+    Returns:
+        A ``LogvarLimits``; e.g. ``std_overflow`` = 2 · log(float32 max), the largest logvar for
+        which ``distributions.std_from_logvar`` is finite.
+    """
+    f32 = np.finfo(np.float32)
+    overflow = math.log(float(f32.max))
+    flush = math.log(float(f32.tiny))
+    underflow = math.log(float(f32.smallest_subnormal) / 2)  # round to nearest: below half the smallest, 0
+    return LogvarLimits(variance_overflow=overflow, variance_flush=flush, variance_underflow=underflow,
+                        std_overflow=2 * overflow, std_flush=2 * flush, std_underflow=2 * underflow)

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
-from vae_course.tooling.notebooks import write_notebook
 
 __all__ = ["BEGIN", "END", "CHECK_TAG", "EXERCISE_TAG", "IGNORE_OUTPUT", "NOTEBOOK_NAME", "stub_line", "lesson_number", "generate_exercise", "solution_paths",
-           "stub_count", "has_learner_answers", "generate_main"]
+           "stub_count", "has_learner_answers", "shipped_exercise", "generate_main"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 IGNORE_OUTPUT = "nbval-ignore-output"
@@ -96,6 +94,9 @@ def generate_exercise(solution_nb):
             cell.metadata.update(editable=False, deletable=False)
     if counter[0] == 0:
         raise ValueError(f"no '{BEGIN}' ... '{END}' block found: a solution notebook needs at least one answer.")
+    from vae_course.tooling import colab
+
+    colab.retarget(nb, "exercises")  # the Open-in-Colab badge opens the exercise, not its solution
     for key in ("widgets", "language_info"):  # kernel-specific: the same exercise on every machine
         nb.metadata.pop(key, None)
     return nb
@@ -117,12 +118,42 @@ def has_learner_answers(exercise_nb) -> bool:
                if c.cell_type == "code" and EXERCISE_TAG in c.metadata.get("tags", []))
 
 
+def shipped_exercise(path):
+    """The exercise notebook as shipped, even after a learner solved it in place; None if it cannot be known.
+
+    A notebook whose exercise cells all still hold their stubs is the shipped one itself (so a freshly
+    regenerated, not yet committed exercise is compared as it is). One holding a learner's answers is
+    read as the last commit has it (``git show HEAD:<path>``): the drift test then compares what is
+    committed, never the learner's working copy. Outside a git checkout (or for an untracked file)
+    the answer is None.
+    """
+    import nbformat  # here, not at the top: `vae-course progress` reads the names above without it (faster)
+
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    if not has_learner_answers(nb):
+        return nb
+    try:
+        root = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+        relative = path.relative_to(Path(root).resolve()).as_posix()
+        text = subprocess.run(["git", "show", f"HEAD:{relative}"], cwd=root, capture_output=True, text=True,
+                              timeout=30, check=True).stdout
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return nbformat.reads(text, as_version=4)
+
+
 def generate_main(solutions_dir, exercises_dir) -> int:
     """Writes ``exercises_dir/NN_<topic>.ipynb`` for every solution notebook; returns the exit code.
 
     Nothing is written when a solution is malformed (exit code 1). An exercise notebook in which the
     learner has replaced a stub is kept, never overwritten (exit code 1, with a message saying so).
     """
+    import nbformat
+
+    from vae_course.tooling.notebooks import write_notebook
+
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     paths = solution_paths(solutions_dir) if solutions_dir.is_dir() else []
     if not paths:

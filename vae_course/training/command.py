@@ -43,7 +43,7 @@ def run_train(args, parser, started: float | None = None) -> int:
     (printed last and recorded in the report) count from there.
     """
     started = time.perf_counter() if started is None else started
-    from vae_course.atomic_write import writable_folder_problem
+    from vae_course.atomic_write import AtomicWriteError, writable_folder_problem
     from vae_course.training.run_folder import has_checkpoint
 
     config, out = _config_from_args(args, parser)
@@ -80,6 +80,11 @@ def run_train(args, parser, started: float | None = None) -> int:
         after = 1 + (len(x_test) + config.iwae_k * min(IWAE_SUBSET_SIZE, len(x_test))) / per_epoch
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
                              on_epoch_end=snapshots, clock=clock, work_after_fit=after)
+        report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
+    except AtomicWriteError as err:  # e.g. a full disk: the file it names kept its previous content
+        print(f"\nvae-course train: {err} The run folder still holds the last complete checkpoint; once the "
+              f"problem is fixed, continue with --resume {out}.", file=sys.stderr)
+        return EXIT_FAILED
     except TrainingInterrupted as err:
         print(f"\n{err}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -89,7 +94,6 @@ def run_train(args, parser, started: float | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted; the last checkpoint in {out} is intact. Continue with --resume {out}.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
     print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
           + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
              f"estimated from {report['iwae_subset_size']} test images, ± one standard error)"

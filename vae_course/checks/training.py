@@ -1,4 +1,4 @@
-"""Check of exercise 07, ``train_step(model, x, optimizer)``: one Adam step on −mean ELBO; returns the loss.
+"""Check of exercise 08, ``train_step(model, x, optimizer)``: one Adam step on −mean ELBO; returns the loss.
 
 The check builds a small CVAE (latent_dim=2) whose encoder is shifted so that q(z|x) is far from
 the prior (then a forgotten KL, prior or entropy term changes the loss by several nats), and
@@ -15,16 +15,17 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from vae_course.checks.harness import CheckFailed, call, success
-from vae_course.distributions import bernoulli_log_likelihood
+from vae_course.checks.harness import CheckFailed, call, checked, success
+from vae_course.distributions import LOG_2PI, bernoulli_log_likelihood
 from vae_course.models import CVAE
+
+__all__ = ["NAME", "BATCH", "TRIALS", "STEPS", "DRAWS", "ENCODER_BIAS", "check_train_step"]
 
 NAME = "train_step"
 BATCH, TRIALS, STEPS, DRAWS = 32, 5, 6, 16
 # Encoder output bias (mean_1, mean_2, logvar_1, logvar_2): q(z|x) narrow (σ ≈ 0.01) and far from the prior, so
 # the Monte Carlo noise is small while KL ≈ 17, E log p(z) ≈ −11 and the entropy of q ≈ −6 nats are large.
 ENCODER_BIAS = (3.0, -3.0, -9.0, -9.0)
-LOG_2PI = math.log(2 * math.pi)
 
 
 def _setup(rng):
@@ -33,7 +34,19 @@ def _setup(rng):
     x = tf.constant((rng.random((BATCH, 28, 28, 1)) < 0.2).astype(np.float32))  # random binary "digits"
     optimizer = tf.keras.optimizers.Adam(1e-3)
     optimizer.build(model.trainable_variables)
+    _watch_decode(model)
     return model, x, optimizer
+
+
+def _watch_decode(model):
+    """Records, on the model, whether the learner's step asked ``decode`` for probabilities instead of logits."""
+    decode, model.sigmoid_calls = model.decode, []
+
+    def watched(z, apply_sigmoid=False):
+        model.sigmoid_calls.append(bool(apply_sigmoid))
+        return decode(z, apply_sigmoid=apply_sigmoid)
+
+    model.decode = watched
 
 
 def _snapshot(model, optimizer):
@@ -68,6 +81,9 @@ def _step(train_step, model, x, optimizer, seconds):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         loss = call(train_step, NAME, {"model": model, "x": x, "optimizer": optimizer}, seconds=seconds)
+    if any(model.sigmoid_calls):
+        raise CheckFailed(f"{NAME} called model.decode(z, apply_sigmoid=True), which returns pixel probabilities; "
+                          "the Bernoulli log-likelihood is computed from the logits, model.decode(z).")
     if loss is None:
         raise CheckFailed(f"{NAME} returned None: return the loss (a scalar tf.Tensor).")
     if isinstance(loss, (float, int, np.ndarray, np.generic)):
@@ -132,6 +148,7 @@ def _judge_loss(losses, ref):
                       f"(± {tol:.2f}), the negative mean ELBO of the batch before the step.")
 
 
+@checked(NAME)
 def check_train_step(train_step) -> None:
     """Checks the learner's ``train_step``: the loss it returns, the weights it updates, and that it learns."""
     __tracebackhide__ = True

@@ -1,0 +1,123 @@
+"""Checks of exercise 07, ``make_encoder(latent_dim)`` and ``make_decoder(latent_dim)``: the CVAE's two networks.
+
+Each must return a Keras model that follows the layer contract of lesson 07. The check compares,
+with the package's networks (:class:`vae_course.models.Encoder`, :class:`~vae_course.models.Decoder`):
+the output shape, each layer's output shape (for a ``Sequential``), the weight shapes and the
+parameter count; then it loads the package network's weights into the learner's and requires the
+same outputs, which pins the activations (ReLU inside, none on the last layer), strides and padding.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from vae_course import models
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
+
+__all__ = ["ENCODER_SHAPES", "DECODER_SHAPES", "WHY", "check_make_encoder", "check_make_decoder"]
+
+ENCODER_SHAPES = ((13, 13, 32), (6, 6, 64), (2304,), None)  # per layer; None: (2·D,)
+DECODER_SHAPES = ((1568,), (7, 7, 32), (14, 14, 64), (28, 28, 32), (28, 28, 1))
+WHY = {(13, 13, 32): "a 3x3 convolution with stride 2 and 'valid' padding maps 28 to 13",
+       (6, 6, 64): "the second one maps 13 to 6", (14, 14, 64): "stride 2 with 'same' padding doubles 7 to 14",
+       (28, 28, 32): "and 14 to 28", (28, 28, 1): "the last one keeps 28x28 (stride 1) with one channel"}
+
+
+def _network(result, name):
+    if isinstance(result, (models.Encoder, models.Decoder, models.CVAE)):
+        raise CheckFailed(f"{name} returned the package's own network ({type(result).__name__}): build yours from "
+                          "Keras layers (that is the exercise).")
+    if not isinstance(result, tf.keras.Model):
+        raise CheckFailed(f"{name} returned {type(result).__name__}; return a Keras model (e.g. tf.keras.Sequential "
+                          "of layers), not its output or a list of layers.")
+    return result
+
+
+def _output(net, name, inputs):
+    try:
+        out = net(inputs)
+    except Exception as err:  # noqa: BLE001 (the learner's network: a hint, not a traceback)
+        message = " ".join(str(err).split())[:300]
+        raise CheckFailed(f"{name}: your network failed on an input of shape {fmt_shape(inputs.shape)}: "
+                          f"{type(err).__name__}: {message}") from None
+    if isinstance(out, (tuple, list)):
+        raise CheckFailed(f"{name}: your network returned {len(out)} tensors; return one tensor (the caller splits it).")
+    return out
+
+
+def _layer_shapes(net, name, inputs, expected):
+    """For a Sequential, names the first layer whose output shape differs from the contract."""
+    if not isinstance(net, tf.keras.Sequential):
+        return
+    h = inputs
+    for i, layer in enumerate(net.layers):
+        try:
+            h = layer(h)
+        except Exception:  # noqa: BLE001 (reported by the whole-network call that follows)
+            return
+        got = tuple(h.shape[1:])
+        if i < len(expected) and got != expected[i]:
+            why = WHY.get(expected[i], "")
+            raise CheckFailed(f"{name}: layer {i + 1} ({type(layer).__name__}) outputs {fmt_shape(got)} per example; "
+                              f"the contract's layer {i + 1} outputs {fmt_shape(expected[i])}"
+                              + (f" ({why})." if why else ".") + " Check its filters, kernel size, strides and padding.")
+
+
+def _judge(net, reference, name, inputs, expected_shapes, out_shape, is_decoder):
+    _layer_shapes(net, name, inputs, expected_shapes)
+    out = _output(net, name, inputs)
+    if tuple(out.shape) != out_shape:
+        raise CheckFailed(f"{name}: your network maps {fmt_shape(inputs.shape)} to {fmt_shape(out.shape)}; "
+                          f"expected {fmt_shape(out_shape)}.")
+    mine, ref = net.get_weights(), reference.get_weights()
+    if [w.shape for w in mine] != [w.shape for w in ref]:
+        raise CheckFailed(f"{name}: your network has {net.count_params():,} weights in tensors of shapes "
+                          f"{[w.shape for w in mine]}; the contract gives {reference.count_params():,} in "
+                          f"{[w.shape for w in ref]}. Check each layer's filters, kernel size and use of a bias.")
+    net.set_weights(ref)
+    got = np.asarray(_output(net, name, inputs))
+    want = reference(inputs)
+    want = np.asarray(tf.concat(want, -1) if isinstance(want, (tuple, list)) else want)
+    if np.allclose(got, want, rtol=1e-4, atol=1e-4):
+        return
+    if got.min() >= 0 and want.min() < 0:
+        what = "logits" if is_decoder else "means and log-variances"
+        squash = " (in (0, 1): a sigmoid)" if got.max() <= 1 else ""
+        raise CheckFailed(f"{name}: your outputs are never negative{squash}, but {what} can be any real number: "
+                          "the last layer has no activation.")
+    raise CheckFailed(f"{name}: with the contract's weights loaded, your outputs differ from the contract's (by up "
+                      f"to {np.abs(got - want).max():.3g}): check each layer's activation (ReLU after every layer "
+                      "but the last), strides and padding.")
+
+
+def _check(fn, name, is_decoder):
+    for latent_dim in (2, 5):
+        config = models.ModelConfig(latent_dim=latent_dim)
+        reference = models.Decoder(config) if is_decoder else models.Encoder(config)
+        net = _network(call(fn, name, {"latent_dim": latent_dim}, seconds=30.0), name)
+        if is_decoder:
+            inputs = tf.constant(np.random.default_rng(latent_dim).normal(0, 1, (3, latent_dim)), tf.float32)
+            reference(inputs)
+            _judge(net, reference, name, inputs, DECODER_SHAPES, (3, 28, 28, 1), True)
+        else:
+            inputs = tf.constant(np.random.default_rng(latent_dim).random((3, 28, 28, 1)), tf.float32)
+            reference(inputs)
+            shapes = ENCODER_SHAPES[:-1] + ((2 * latent_dim,),)
+            _judge(net, reference, name, inputs, shapes, (3, 2 * latent_dim), False)
+    return reference.count_params()
+
+
+@checked("make_encoder")
+def check_make_encoder(make_encoder) -> None:
+    """Checks the learner's encoder: shapes per layer, weights, activations (D = 2 and 5)."""
+    __tracebackhide__ = True
+    n = _check(make_encoder, "make_encoder", False)
+    success("make_encoder", f"the contract's layers: same shapes, {n:,} weights for D = 5, same outputs")
+
+
+@checked("make_decoder")
+def check_make_decoder(make_decoder) -> None:
+    """Checks the learner's decoder: shapes per layer, weights, activations (D = 2 and 5)."""
+    __tracebackhide__ = True
+    n = _check(make_decoder, "make_decoder", True)
+    success("make_decoder", f"the contract's layers: same shapes, {n:,} weights for D = 5, same outputs (logits)")

@@ -39,7 +39,6 @@ def run_cli(args, capsys):
     (["--ema-momentum", "1"], "--ema-momentum: expected a number in [0, 1)"),
     (["--warmup-epochs", "-1"], "--warmup-epochs: expected a finite number >= 0, got -1"),
     (["--warmup-epochs", "10"], "warmup_epochs must be in [0, epochs)"),
-    (["--preset", "tutorial", "--warmup-epochs", "1"], "needs lr_schedule 'cosine'"),
     (["--train-examples", "70000"], "train_examples must be in 1..60000"),
 ])
 def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):

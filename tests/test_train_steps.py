@@ -97,5 +97,10 @@ def test_learning_rate_warms_up_linearly_then_decays_as_a_cosine():
         optimizer.iterations.assign(t)
         want = 4e-3 * t / warmup if t < warmup else 2e-3 * (1 + np.cos(np.pi * (t - warmup) / (total - warmup)))
         assert float(optimizer.learning_rate) == pytest.approx(want, rel=1e-5, abs=1e-9), t
-    with pytest.raises(ValueError, match="warmup_epochs must be in"):
-        config.replace(lr_schedule="constant")
+    constant = make_optimizer(config.replace(lr_schedule="constant"))  # the same warm-up, then the peak rate
+    constant.build([tf.Variable(0.0)])
+    for t, want in ((2, 1.6e-3), (5, 4e-3), (19, 4e-3)):
+        constant.iterations.assign(t)
+        assert float(constant.learning_rate) == pytest.approx(want, rel=1e-5), t
+    with pytest.raises(ValueError, match=r"warmup_epochs must be in \[0, epochs\), got 2"):
+        config.replace(warmup_epochs=2)

@@ -20,17 +20,17 @@ __all__ = ["make_optimizer", "make_weight_average", "averaged", "batch_order", "
 def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
     """Adam with the config's learning rate and schedule (not yet built).
 
-    "cosine": after ``warmup_epochs`` of linear rise from 0, the rate decays from its peak to 0 over
-    the remaining steps, lr(t) = ½·peak·(1 + cos(π·t / T)).
+    After ``warmup_epochs`` of linear rise from 0 (if any), "constant" holds the peak rate and
+    "cosine" decays it to 0 over the remaining T steps, lr(t) = ½·peak·(1 + cos(π·t / T)).
     """
     lr = config.learning_rate
-    if config.lr_schedule == "cosine":
-        total, warmup = config.epochs * config.steps_per_epoch(), round(config.warmup_epochs * config.steps_per_epoch())
-        if warmup:
-            lr = tf.keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total - warmup, warmup_target=lr,
-                                                           warmup_steps=warmup)
-        else:
-            lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=total)
+    total, warmup = config.epochs * config.steps_per_epoch(), round(config.warmup_epochs * config.steps_per_epoch())
+    alpha = 1.0 if config.lr_schedule == "constant" else 0.0  # the rate's floor, as a fraction of the peak
+    if warmup:
+        lr = tf.keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total - warmup, alpha=alpha,
+                                                       warmup_target=lr, warmup_steps=warmup)
+    elif config.lr_schedule == "cosine":
+        lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=total)
     return tf.keras.optimizers.Adam(learning_rate=lr)
 
 

@@ -94,3 +94,21 @@ def test_writable_folder_problem(tmp_path):
     (tmp_path / "file").write_text("x")
     assert "is not a folder" in writable_folder_problem(tmp_path / "file")
     assert "is not a folder" in writable_folder_problem(tmp_path / "file" / "below")
+
+
+def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # that process has exited
+    stale = tmp_path / f".tmp-{dead_pid}-abc-checkpoint.npz"
+    live = tmp_path / f".tmp-{os.getpid()}-def-metrics.csv"
+    keep = tmp_path / "checkpoint.npz"
+    for p in (stale, live, keep):
+        p.write_text("x")
+    from vae_course.atomic_write import remove_stale_temporaries
+
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, keep.name])
+    assert remove_stale_temporaries(tmp_path / "missing") == []

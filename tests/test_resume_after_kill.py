@@ -169,6 +169,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_weights(reference_run, tmp_
     assert main(["train", "--resume", str(out)]) == 0
     resumed = capsys.readouterr().err
     assert "epoch 2/3" in resumed and "epoch 1/3" not in resumed  # continued; epoch 1 was not trained again
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".tmp")]  # --resume removed the dead file
     assert_same_weights(out, reference_run)
     final = (out / METRICS).read_text().splitlines()
     assert final[:2] == metrics_at_kill.splitlines() and len(final) == 1 + EPOCHS  # epoch 1's row kept as it was

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["AtomicWriteError", "atomic_write", "writable_folder_problem", "atomic_write_bytes", "atomic_write_text", "atomic_write_json"]
+__all__ = ["AtomicWriteError", "atomic_write", "writable_folder_problem", "remove_stale_temporaries", "atomic_write_bytes", "atomic_write_text", "atomic_write_json"]
 
 
 class AtomicWriteError(OSError):
@@ -108,3 +108,33 @@ def writable_folder_problem(path: Path) -> str | None:
     except OSError as err:
         return f"cannot write in {probe} ({err.strerror})"
     return None
+
+
+def remove_stale_temporaries(folder) -> list[Path]:
+    """Deletes the temporary files that killed processes left in ``folder`` (not its subfolders).
+
+    A process killed with SIGKILL (or a power cut) during :func:`atomic_write` leaves its
+    ``.tmp-<pid>-<name>`` file behind; the target itself is intact. Files of processes that are
+    still alive are kept, so a concurrent writer is never disturbed.
+
+    Returns:
+        The paths removed.
+    """
+    removed = []
+    for path in Path(folder).glob(".tmp-*-*"):
+        pid = path.name.split("-")[1]
+        if not pid.isdigit() or _alive(int(pid)) or not path.is_file():
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from vae_course.atomic_write import remove_stale_temporaries
 from vae_course.models import CVAE
 from vae_course.training.config import TrainConfig
 from vae_course.training.evaluation import Evaluator, iwae_subset
@@ -95,6 +96,8 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     average = make_weight_average(config, model)
     meta = {"config": asdict(config), "metrics": [], "partial": {"loss_sum": 0.0, "count": 0, "seconds": 0.0}}
     if resume:
+        for folder in (out, out / "samples"):  # what a SIGKILL during a write left behind
+            remove_stale_temporaries(folder)
         saved = load_checkpoint(out, model, optimizer, average)
         if asdict(TrainConfig.from_dict(saved["config"])) != meta["config"]:
             raise ValueError(f"cannot resume {out}: it was started with {saved['config']}, not {meta['config']}.")

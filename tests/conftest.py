@@ -22,6 +22,20 @@ from vae_course.data import MNIST_FILES, read_idx
 SUBSET_SIZE = 64  # test images in the session's small real subset
 
 
+@pytest.fixture(autouse=True)
+def no_show_and_close(monkeypatch):
+    """Every test fails if a plot helper calls show() (they return figures instead); figures are closed after."""
+    import matplotlib.pyplot as plt
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("plot helpers must not call show(): they return the Figure or Axes")
+
+    monkeypatch.setattr(plt, "show", refuse)
+    monkeypatch.setattr(plt.Figure, "show", refuse)
+    yield
+    plt.close("all")
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder of the four original MNIST IDX .gz files, from $VAE_COURSE_DATA."""

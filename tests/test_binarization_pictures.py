@@ -2,22 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from vae_course.demos.binarization_pictures import plot_binarizations, plot_dynamic_passes  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("plot helpers must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    yield
-    plt.close("all")
 
 
 def _digit():

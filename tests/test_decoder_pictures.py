@@ -10,15 +10,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from vae_course.demos import decoder_pictures  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("plot helpers must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    yield
-    plt.close("all")
-
 
 def _decoded(n=4, seed=0):
     rng = np.random.default_rng(seed)

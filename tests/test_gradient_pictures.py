@@ -2,7 +2,6 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -11,15 +10,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from vae_course.demos import gradient_estimators, gradient_pictures  # noqa: E402
 from vae_course.distributions import sample_eps  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("plot helpers must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    yield
-    plt.close("all")
 
 
 def test_fixed_noise_gives_straight_paths_and_fresh_noise_follows_the_seed():

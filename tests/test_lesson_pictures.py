@@ -13,15 +13,6 @@ from vae_course.demos.elbo_gap import elbo_decomposition, plot_elbo_gap  # noqa:
 from vae_course.demos.reparameterization_graph import draw_sampling_graph  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("plot helpers must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    yield
-    plt.close("all")
-
 
 def _graph(ax):
     """(random nodes, deterministic nodes, forward edges, gradient edges) read from the gids."""

@@ -24,16 +24,6 @@ EXPECTED_LABELS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("draw_model_map must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    monkeypatch.setattr(plt.Figure, "show", refuse)
-    yield
-    plt.close("all")
-
 
 def _texts(fig, gid):
     return [t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == gid]

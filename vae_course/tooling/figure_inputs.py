@@ -77,6 +77,13 @@ class Inputs:
             self._models[latent_dim] = load_pretrained(latent_dim)
         return self._models[latent_dim]
 
+    @property
+    def shipped_gif(self) -> bytes:
+        """The shipped latent-2 run's samples.gif: one grid of decoded prior samples per epoch."""
+        from importlib import resources
+
+        return (resources.files("vae_course.pretrained") / "cvae_latent2_samples.gif").read_bytes()
+
     @functools.cached_property
     def metrics(self):
         """The shipped latent-2 run's metrics.csv, as the list of dicts plot_training_curves takes."""

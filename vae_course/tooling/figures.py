@@ -24,6 +24,7 @@ from vae_course.demos.binarization_pictures import plot_binarizations
 from vae_course.demos.covariance import plot_normal_densities
 from vae_course.demos.latent_pictures import plot_reconstructions_by_model
 from vae_course.demos.pixel_stats import plot_pixel_histogram
+from vae_course.demos.training_pictures import plot_epoch_frames, read_gif_frames
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
 from vae_course.model_map import draw_model_map
 from vae_course.plotting import plot_latent_manifold, plot_prior_samples, plot_training_curves
@@ -67,6 +68,8 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("06", "elbo_gap", drawings.elbo_gap),
     FigureEntry("07", "transposed_conv", drawings.transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
+    FigureEntry("08", "epoch_samples", lambda i: plot_epoch_frames(
+        read_gif_frames(i.shipped_gif), [1, 2, 3, 5, 10], [m["test_elbo"] for m in i.metrics])),
     FigureEntry("09", "latent_manifold", lambda i: plot_latent_manifold(i.model(2), n=20)),
     FigureEntry("09", "latent_scatter", drawings.latent_scatter),
     FigureEntry("09", "latent_paths", drawings.latent_paths),

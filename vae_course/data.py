@@ -1,4 +1,4 @@
-"""MNIST from the original IDX files, scaling, binarization and tf.data pipelines (lesson 01).
+"""MNIST from the original IDX files: parsing, checksums, and where to find them (lesson 01).
 
 Lookup order of :func:`load_mnist`: the ``data_dir`` argument, then the environment variable
 ``VAE_COURSE_DATA`` (a folder holding the four original ``*-ubyte.gz`` files), then Keras's

@@ -1,4 +1,4 @@
-"""Scaling, static and dynamic binarization, and tf.data pipelines (lesson 01).
+"""Scaling, static and dynamic binarization, and tf.data pipelines (lesson 01); MNIST ready for the model.
 
 Naming: ``images`` are raw uint8 digits (N, 28, 28); ``x`` is what the model sees,
 float32 of shape (N, 28, 28, 1) with values in {0, 1}.

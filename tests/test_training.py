@@ -37,7 +37,8 @@ def test_tutorial_preset_is_the_tf_tutorial():
 
 
 @pytest.mark.parametrize("changes, phrase", [
-    ({"epochs": 0}, "epochs must be >= 1"), ({"latent_dim": 0}, "latent_dim must be >= 1"),
+    ({"epochs": 0}, "epochs must be a positive integer"), ({"latent_dim": 0}, "latent_dim must be a positive integer"),
+    ({"batch_size": 2.5}, "batch_size must be a positive integer"), ({"iwae_k": -1}, "iwae_k must be an integer >= 0"),
     ({"learning_rate": -1.0}, "learning_rate must be > 0"), ({"estimator": "exact"}, "estimator must be one of"),
     ({"lr_schedule": "step"}, "lr_schedule must be"), ({"train_examples": 0}, "train_examples must be in"),
     ({"ema_momentum": 1.0}, r"ema_momentum must be in \[0, 1\)"), ({"ema_momentum": -0.1}, "ema_momentum must be")])

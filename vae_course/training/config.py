@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from vae_course.losses import ESTIMATORS
+from vae_course.validation import positive_int
 
 __all__ = ["TrainConfig", "LEGACY_VALUES", "PRESETS", "preset"]
 
@@ -34,12 +35,12 @@ class TrainConfig:
 
     def __post_init__(self):
         problems = []
-        if self.latent_dim < 1:
-            problems.append(f"latent_dim must be >= 1, got {self.latent_dim}")
-        if self.epochs < 1:
-            problems.append(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 1:
-            problems.append(f"batch_size must be >= 1, got {self.batch_size}")
+        for name, minimum in (("latent_dim", 1), ("epochs", 1), ("batch_size", 1), ("epoch_test_images", 1),
+                              ("steps_per_call", 1), ("iwae_k", 0)):
+            try:
+                positive_int(getattr(self, name), name, minimum)
+            except ValueError as err:
+                problems.append(str(err).rstrip("."))
         if not self.learning_rate > 0:
             problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.lr_schedule not in ("constant", "cosine"):
@@ -52,12 +53,6 @@ class TrainConfig:
             problems.append("train_examples must be in 1..60000 and test_examples in 1..10000")
         if not 0 <= self.ema_momentum < 1:
             problems.append(f"ema_momentum must be in [0, 1) (0 turns weight averaging off), got {self.ema_momentum}")
-        if self.epoch_test_images < 1:
-            problems.append(f"epoch_test_images must be >= 1, got {self.epoch_test_images}")
-        if self.steps_per_call < 1:
-            problems.append(f"steps_per_call must be >= 1, got {self.steps_per_call}")
-        if self.iwae_k < 0:
-            problems.append(f"iwae_k must be >= 0, got {self.iwae_k}")
         if problems:
             raise ValueError("invalid training configuration: " + "; ".join(problems) + ".")
 

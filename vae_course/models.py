@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from vae_course.atomic_write import atomic_write

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import checked, success
+from vae_course.checks.shortcuts import refuse
 
 __all__ = ["NAME", "reference", "MISTAKES", "NONFINITE", "check_iwae_bound"]
 
@@ -38,8 +39,8 @@ MISTAKES = (
     Mistake("You reduced the wrong axis: the K samples are on axis 0, the B examples on axis 1.",
             lambda log_weights: _logmeanexp(log_weights, 1)),
 )
-NONFINITE = ("For log-weights around −10⁴ every weight exp(log w) underflows to 0 in float32, and log 0 = −inf. Factor "
-             "out the largest log-weight before exponentiating (hint level 2).")
+NONFINITE = ("For log-weights around −10⁴ every weight exp(log w) underflows to 0 in float32, and log 0 = −inf: the "
+             "log-weights cannot be exponentiated as they are (hint level 2 says what to do instead).")
 
 
 def _case(rng, k, b, scale=3.0, shift=-100.0):
@@ -69,6 +70,7 @@ def check_iwae_bound(iwae_bound) -> None:
     cases = [_case(rng, int(rng.integers(2, 9)), int(rng.integers(1, 7))) for _ in range(20)]
     edges = [_case(rng, 1, 4), _case(rng, 5, 5), _case(rng, 6, 3, scale=50.0, shift=-1e4),
              {"log_weights": np.array([[-1e4, 0.0], [-1e4 + 1.0, -20.0], [-1e4 - 3.0, 5.0]], np.float32)}]
+    refuse(iwae_bound, NAME, {"log_weights": tf.constant(cases[0]["log_weights"])})
     for case in cases + edges:
         k, b = case["log_weights"].shape
         run_case(iwae_bound, NAME, case, reference, expected_shape=(b,), shape_hint=_shape_hint(k, b),

@@ -8,7 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
-from vae_course.checks.harness import checked, fmt_shape, refuse_reference, success
+from vae_course.checks.harness import checked, fmt_shape, success
+from vae_course.checks.shortcuts import refuse
 from vae_course.distributions import std_from_logvar as reference
 
 __all__ = ["NAME", "MISTAKES", "EXTREME", "check_std_from_logvar"]
@@ -44,7 +45,7 @@ def check_std_from_logvar(std_from_logvar) -> None:
     rng = np.random.default_rng(3)
     shapes = [(4, 2), (1, 1), (7,), (), (2, 3, 4), (16, 32)]
     cases = [{"logvar": rng.uniform(-6, 6, shapes[i % len(shapes)]).astype(np.float32)} for i in range(30)]
-    refuse_reference(std_from_logvar, NAME, {"logvar": tf.constant(cases[0]["logvar"])}, (reference,))
+    refuse(std_from_logvar, NAME, {"logvar": tf.constant(cases[0]["logvar"])})
     edges = [{"logvar": np.array([[-100.0, 100.0], [-110.0, 110.0]], np.float32)},
              {"logvar": np.array([[-50.0, 50.0, 0.0]], np.float32)}]
     for case in cases:

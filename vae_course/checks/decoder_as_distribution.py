@@ -11,6 +11,7 @@ from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint
 import tensorflow as tf
 
 from vae_course.checks.harness import checked, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 from vae_course.distributions import bernoulli_log_likelihood as reference
 
@@ -75,6 +76,7 @@ def _edge_cases(rng):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_bernoulli_log_likelihood(bernoulli_log_likelihood) -> None:
     """Checks the learner's ``bernoulli_log_likelihood`` on random images, confident logits (±1e4) and gradients."""
     __tracebackhide__ = True

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case
 from vae_course.checks.harness import checked, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 from vae_course.distributions import LOG_2PI
 from vae_course.distributions import log_normal_pdf as reference
@@ -72,6 +73,7 @@ def _edge_cases():
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_log_normal_pdf(log_normal_pdf) -> None:
     """Checks the learner's ``log_normal_pdf`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True

@@ -12,6 +12,7 @@ from vae_course import distributions, losses
 from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case, tensor_result
 from vae_course.checks.decoder_as_distribution import STABLE
 from vae_course.checks.harness import CheckFailed, call, checked, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 
 __all__ = ["KL_MISTAKES", "check_kl_standard_normal", "ELBO_MISTAKES", "check_elbo_single_sample"]
@@ -61,6 +62,7 @@ def _never_negative(kl_standard_normal, name, case):
 
 
 @checked("kl_standard_normal")
+@name_integer_dtypes
 def check_kl_standard_normal(kl_standard_normal) -> None:
     """Checks the learner's ``kl_standard_normal`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
@@ -129,6 +131,7 @@ def _elbo_case(rng, b, d, logit_scale=3.0, logvar_range=(-3.0, 2.0)):
 
 
 @checked("elbo_single_sample")
+@name_integer_dtypes
 def check_elbo_single_sample(elbo_single_sample) -> None:
     """Checks the learner's ``elbo_single_sample`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import checked, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 
 __all__ = ["NAME", "reference", "MISTAKES", "NONFINITE", "check_iwae_bound"]
@@ -47,6 +48,16 @@ def _case(rng, k, b, scale=3.0, shift=-100.0):
     return {"log_weights": (shift + rng.normal(0, scale, (k, b))).astype(np.float32)}
 
 
+def _describe(case, got, want):
+    """The example (column of log_weights) with the largest error, with its own K log-weights."""
+    with np.errstate(all="ignore"):
+        err = np.abs(np.asarray(got, np.float64) - want)
+    b = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
+    column = np.array2string(case["log_weights"][:, b], precision=4, separator=", ", threshold=8)
+    return (f"Example (example {b} of the batch: column {b} of log_weights, its K = {len(case['log_weights'])} "
+            f"log-weights {column})\n  you returned {got[b]:.6g}, expected {want[b]:.6g}.")
+
+
 def _shape_hint(k, b):
     def hint(got):
         if got == (k,):
@@ -63,6 +74,7 @@ def _shape_hint(k, b):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_iwae_bound(iwae_bound) -> None:
     """Checks the learner's ``iwae_bound`` on random log-weights, K = 1, K = B, log-weights of −10⁴, and gradients."""
     __tracebackhide__ = True
@@ -74,7 +86,7 @@ def check_iwae_bound(iwae_bound) -> None:
     for case in cases + edges:
         k, b = case["log_weights"].shape
         run_case(iwae_bound, NAME, case, reference, expected_shape=(b,), shape_hint=_shape_hint(k, b),
-                 mistakes=MISTAKES, nonfinite_hint=NONFINITE, rtol=1e-5, atol=1e-3)
+                 mistakes=MISTAKES, nonfinite_hint=NONFINITE, rtol=1e-5, atol=1e-3, describe=_describe)
     judge_gradients(iwae_bound, NAME, cases[0], ("log_weights",),
                     lambda log_weights: tf.reduce_logsumexp(log_weights, 0) - tf.math.log(
                         tf.cast(tf.shape(log_weights)[0], tf.float32)))

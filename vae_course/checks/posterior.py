@@ -12,6 +12,7 @@ import tensorflow as tf
 from vae_course import distributions
 from vae_course.checks.compare import is_distribution, judge_values
 from vae_course.checks.harness import CheckFailed, call, checked, describe_error, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 
 __all__ = ["NAME", "MISTAKES", "check_posterior"]
@@ -64,6 +65,7 @@ def _case(rng, b, d):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_posterior(posterior) -> None:
     """Checks the learner's ``posterior``: shapes, log_prob against the diagonal-Gaussian density, gradients."""
     __tracebackhide__ = True

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_gradients, run_case
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 from vae_course.distributions import reparameterize as reference
 
@@ -54,6 +55,7 @@ def _uses_given_eps(fn, case):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_reparameterize(reparameterize) -> None:
     """Checks the learner's ``reparameterize`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_values, tensor_result
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
 from vae_course.checks.shortcuts import refuse
 
 __all__ = ["NAME", "OBJECTIVES", "check_score_function_gradient"]
@@ -95,6 +96,7 @@ def _judge_statistics(fn, rng):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_score_function_gradient(score_function_gradient) -> None:
     """Checks the learner's REINFORCE estimator: exact values for three f, then unbiasedness and variance."""
     __tracebackhide__ = True

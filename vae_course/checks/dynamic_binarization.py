@@ -67,10 +67,6 @@ def _judge_frequencies(got):
     if np.all(np.abs(freq - (p > 0.5)) < 1e-9):
         raise CheckFailed(f"{NAME}: your result is the static threshold at 1/2 (exercise 01.1); here each pixel is "
                           "random, 1 with probability pixel / 255.")
-    if np.all(got == got[:1]):
-        raise CheckFailed(f"{NAME}: all {COPIES} copies of the same image came out identical: every image reuses the same "
-                          "random numbers. Every image needs random numbers of its own (draw one per pixel of every "
-                          "image, for the whole batch at once).")
     if np.mean(np.abs(freq - (1 - p)) < tol) > 0.95:
         raise CheckFailed(f"{NAME}: black and white are swapped: a pixel must be 1 with probability pixel / 255, "
                           "so bright pixels are mostly 1.")
@@ -80,6 +76,10 @@ def _judge_frequencies(got):
     if freq[0] != 0.0 or freq[255] != 1.0:
         raise CheckFailed(f"{NAME}: a black pixel (0) must always give 0 and a white one (255) always 1; yours gave 1 "
                           f"in {freq[0]:.0%} of the black and {freq[255]:.0%} of the white pixels.")
+    if np.all(got == got[:1]):
+        raise CheckFailed(f"{NAME}: all {COPIES} copies of the same image came out identical: every image reuses the same "
+                          "random numbers. Every image needs random numbers of its own (draw one per pixel of every "
+                          "image, for the whole batch at once).")
     level = int(np.argmax(np.abs(freq - p) / se))
     raise CheckFailed(f"{NAME}: pixels of grey level {level} became 1 in {freq[level]:.1%} of {COPIES} images; expected "
                       f"about {p[level]:.1%} (= {level}/255). Each pixel must be 1 with probability pixel / 255.")

@@ -77,8 +77,9 @@ HINTS = {
     "bernoulli_log_likelihood": (
         "The pixels are independent given z: the log-likelihood of an image is the sum over all its pixels of "
         "the log-probability of each 0/1 pixel under a Bernoulli with the given logit.",
-        "Write log σ(ℓ) and log(1 − σ(ℓ)) in terms of ℓ directly, without forming σ(ℓ): σ(ℓ) rounds to exactly "
-        "0 or 1 for large |ℓ| in float32. TensorFlow has cross-entropies computed from logits.",
+        "Express the log-probability of a white pixel and of a black pixel as functions of ℓ itself, never forming "
+        "σ(ℓ) on the way: σ(ℓ) rounds to exactly 0 or 1 for large |ℓ| in float32. TensorFlow has cross-entropies "
+        "computed from logits.",
         "log p(x|z) = Σ_i [ x_i ℓ_i − log(1 + e^{ℓ_i}) ] = −Σ_i (sigmoid cross-entropy of x_i with logit ℓ_i), "
         "summed over axes 1, 2 and 3.",
     ),
@@ -134,8 +135,8 @@ HINTS = {
         "of that loss with respect to every weight of the encoder and the decoder.",
         "Record the whole forward pass (encode, draw fresh standard-normal noise, reparameterize with that noise, "
         "decode to logits, the loss) while TensorFlow watches the computation, then take the gradients with "
-        "respect to model.trainable_variables and apply them once. model.reparameterize(mean, logvar, eps) takes "
-        "the noise as its third argument.",
+        "respect to model.trainable_variables and apply them once. The model's reparameterize wants the noise you "
+        "drew passed in, after mean and logvar.",
         "loss = −(1/B) Σ_b [ log p(x_b|z_b) + log p(z_b) − log q(z_b|x_b) ], z_b = μ(x_b) + σ(x_b) ⊙ ε_b, "
         "ε_b ~ N(0, I) fresh at every call; weights ← optimizer step along −∂loss/∂weights; the step's result is the loss.",
     ),

@@ -5,6 +5,10 @@ with the package's networks (:class:`vae_course.models.Encoder`, :class:`~vae_co
 the output shape, each layer's output shape (for a ``Sequential``), the weight shapes and the
 parameter count; then it loads the package network's weights into the learner's and requires the
 same outputs, which pins the activations (ReLU inside, none on the last layer), strides and padding.
+An activation may be a layer of its own (``ReLU()``): layers without weights that keep the shape are
+not counted against the contract's. A wrong last activation is named by comparing the outputs with
+ReLU, sigmoid, tanh, ... of the contract's. The package's own networks are refused, also when built
+inside the answer or nested at any depth in the returned model (:mod:`vae_course.checks.shortcuts`).
 """
 from __future__ import annotations
 

@@ -56,13 +56,14 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
                                and "THEBE_JS_URL" not in str(getattr(js, "attributes", {}).get("body", ""))]
 
 
-def _one_button_bar(app, config):
+def _configure(app, config):
     config.html_theme_options = {**(config.html_theme_options or {}), "use_download_button": False}
+    config.numfig = False  # figures are numbered per lesson by site_figures ("Figure 3."), not across the book
 
 
 def setup(app):
     """The Sphinx extension: no Thebe, one bar of buttons (the page's own), the course's style sheet."""
-    app.connect("config-inited", _one_button_bar)
+    app.connect("config-inited", _configure, priority=900)  # after Jupyter Book sets numfig
     app.connect("html-page-context", _drop_thebe)
     app.add_css_file("course.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

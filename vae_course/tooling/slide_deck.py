@@ -32,8 +32,9 @@ STYLE = f"""
 .reveal .frame ul {{ flex: none; margin: 0 0 0.4em 1em; }}
 .reveal .frame .visual {{ flex: 1 1 0; min-height: 0; display: flex; justify-content: center; align-items: center; }}
 .reveal .frame .visual img {{ max-width: 100%; max-height: 100%; object-fit: contain; margin: 0; }}
-.reveal .frame .visual pre {{ width: 100%; margin: 0; max-height: 100%; box-shadow: none; }}
-.reveal .frame .visual pre code {{ max-height: none; overflow: hidden; }}
+.reveal .frame .visual pre {{ width: 100%; margin: 0; max-height: 100%; overflow: hidden; box-shadow: none; }}
+.reveal .frame .visual pre code {{ max-height: none; overflow: hidden; white-space: pre-wrap; }}
+.reveal .slides section.title-slide h1 {{ font-size: 2.5em; }}
 """
 
 

@@ -415,3 +415,108 @@ def test_chrome_is_found_where_each_system_keeps_it(monkeypatch, tmp_path):
     assert any(c.endswith("Google Chrome.app/Contents/MacOS/Google Chrome") for c in browser_candidates())
     monkeypatch.setattr(sys.modules[__name__], "_playwright_chromium", lambda: str(tmp_path / "pw" / "chrome"))
     assert browser_candidates()[-1] == str(tmp_path / "pw" / "chrome")
+
+
+# Every slide of a deck, shown in turn: the frame, code and figure boxes must hold their content.
+_SLIDE_FACTS = r"""async () => {
+  const out = [], all = Reveal.getSlides(), limit = {w: Reveal.getConfig().width, h: Reveal.getConfig().height};
+  for (let i = 0; i < all.length; i++) {
+    Reveal.slide(i);
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const s = all[i], frame = s.querySelector('.frame') || s, visual = s.querySelector('.visual');
+    const pre = s.querySelector('.visual pre'), code = s.querySelector('.visual pre code');
+    const shown = frame.cloneNode(true);
+    shown.querySelectorAll('pre, script, .MathJax_Preview, .MathJax, .MathJax_CHTML').forEach(e => e.remove());
+    out.push({title: (s.querySelector('h1, h2') || {innerText: '(no heading)'}).innerText.trim(),
+      heading: !!s.querySelector('h1, h2'), tall: frame.scrollHeight > frame.clientHeight + 1 || s.offsetHeight > limit.h,
+      wide: s.scrollWidth > limit.w + 1, codeCut: !!pre && (pre.scrollHeight > pre.clientHeight + 1
+        || code.scrollWidth > code.clientWidth + 1), visual: visual ? visual.clientHeight : null,
+      words: shown.innerText.split(/\s+/).filter(Boolean).length + s.querySelectorAll('.frame .MathJax, .frame .MathJax_CHTML').length,
+      notes: (s.querySelector('aside.notes') || {innerText: ''}).innerText.trim().length});
+  }
+  return out;
+}"""
+SLIDE_WORDS = 45  # "about 40" words on a slide, a formula counted as one
+
+
+def check_decks(folder) -> tuple:
+    """Opens every ``*.slides.html`` in ``folder`` at 1280×720; returns ({deck: [words per slide]}, problems)."""
+    from playwright.sync_api import sync_playwright
+
+    words, problems = {}, []
+    with serve(folder) as base, sync_playwright() as pw:
+        host = urllib.parse.urlsplit(base).netloc
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        context.route("**/*", lambda route: route.continue_() if urllib.parse.urlsplit(route.request.url).netloc
+                      == host else route.abort())
+        page, errors = context.new_page(), []
+        page.on("pageerror", lambda exc: errors.append(f"uncaught script error: {exc}"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 and not r.url.endswith("favicon.ico") else None)
+        for deck in sorted(Path(folder).glob("*.slides.html")):
+            errors.clear()
+            page.goto(base + deck.name, wait_until="load")
+            page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20_000)
+            facts = page.evaluate(_SLIDE_FACTS)
+            words[deck.name] = [f["words"] for f in facts]
+            problems += [f"{deck.name}: {e}" for e in errors]
+            for k, f in enumerate(facts, start=1):
+                at = f"{deck.name}, slide {k} ({f['title']!r})"
+                problems += [f"{at}: {what}" for what, bad in [
+                    ("no heading", not f["heading"]), ("taller than 720 px: it overflows", f["tall"]),
+                    ("wider than 1280 px", f["wide"]), ("its code does not fit its box", f["codeCut"]),
+                    (f"{f['words']} words, more than {SLIDE_WORDS}", f["words"] > SLIDE_WORDS),
+                    ("its figure or code has under 150 px of height left", f["visual"] is not None and f["visual"] < 150),
+                    ("no speaker notes", not f["notes"])] if bad]
+        browser.close()
+    return words, problems
+
+
+@pytest.fixture(scope="module")
+def built_slides():
+    _need_browser()
+    from vae_course.tooling import slides
+
+    target = OUT / "slides"
+    vendored = all((target / slides.MODULES / name / "package.json").is_file() for name in slides.VENDOR)
+    if not vendored and shutil.which("npm") is None:
+        _unavailable("npm is needed once to fetch reveal.js for the slide decks (install Node.js).")
+    slides.build(ROOT, target)
+    return target
+
+
+def test_every_slide_of_every_deck_fits_1280_by_720(built_slides):
+    start = time.perf_counter()
+    words, problems = check_decks(built_slides)
+    flat = sorted(w for deck in words.values() for w in deck)
+    print(f"{len(words)} decks, {len(flat)} slides checked in {time.perf_counter() - start:.1f} s; words per slide: "
+          f"median {flat[len(flat) // 2]}, max {flat[-1]}")
+    assert len(words) == len(list((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")))
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def test_the_deck_checker_names_the_slide_that_overflows(tmp_path):
+    """A deck with a slide too tall, one too wordy and one without heading or notes fails, by slide."""
+    _need_browser()
+    vendor = OUT / "slides" / "_vendor"
+    if not vendor.is_dir():
+        pytest.skip("needs the reveal.js copy that test_every_slide_of_every_deck_fits_1280_by_720 fetches")
+    (tmp_path / "_vendor").symlink_to(vendor)
+    tall = "<ul>" + "<li>line</li>" * 80 + "</ul>"
+    (tmp_path / "bad.slides.html").write_text(
+        '<html><head><link rel="stylesheet" href="_vendor/node_modules/reveal.js/dist/reveal.css"></head><body>'
+        '<div class="reveal"><div class="slides">'
+        f'<section><div class="frame" style="height: 680px"><h2>Tall</h2>{tall}</div><aside class="notes">n</aside>'
+        '</section><section><div class="frame"><h2>Wordy</h2><p>' + "word " * 60 + '</p></div>'
+        '<aside class="notes">n</aside></section><section><div class="frame"><p>no heading</p></div></section>'
+        '</div></div><script src="_vendor/node_modules/reveal.js/dist/reveal.js"></script>'
+        '<script>Reveal.initialize({width: 1280, height: 720, center: false});</script></body></html>',
+        encoding="utf-8")
+    words, problems = check_decks(tmp_path)
+    report = "\n".join(problems)
+    for expected in ("bad.slides.html, slide 1 ('Tall'): taller than 720 px",
+                     "bad.slides.html, slide 2 ('Wordy'): 60 words, more than 45",
+                     "bad.slides.html, slide 3 ('(no heading)'): no heading",
+                     "bad.slides.html, slide 3 ('(no heading)'): no speaker notes"):
+        assert expected in report, f"missing {expected!r} in:\n{report}"

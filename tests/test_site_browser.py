@@ -513,7 +513,7 @@ def test_the_deck_checker_names_the_slide_that_overflows(tmp_path):
         '</div></div><script src="_vendor/node_modules/reveal.js/dist/reveal.js"></script>'
         '<script>Reveal.initialize({width: 1280, height: 720, center: false});</script></body></html>',
         encoding="utf-8")
-    words, problems = check_decks(tmp_path)
+    _, problems = check_decks(tmp_path)
     report = "\n".join(problems)
     for expected in ("bad.slides.html, slide 1 ('Tall'): taller than 720 px",
                      "bad.slides.html, slide 2 ('Wordy'): 60 words, more than 45",

@@ -79,7 +79,8 @@ def test_a_drafted_outline_has_a_slide_per_section_with_its_figure_and_prose():
 
 
 def test_links_point_at_the_website_and_other_files_at_the_repository():
-    link = lambda target: slide_deck.site_link(target, "lessons/99_title.ipynb", "../site", REPO)  # noqa: E731
+    def link(target):
+        return slide_deck.site_link(target, "lessons/99_title.ipynb", "../site", REPO)
     assert link("../exercises/99_title.ipynb") == "../site/exercises/99_title.html"
     assert link("01_binarization.ipynb#summary") == "../site/lessons/01_binarization.html#summary"
     assert link("#two") == "../site/lessons/99_title.html#two"

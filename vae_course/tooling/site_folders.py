@@ -22,7 +22,7 @@ class FolderError(Exception):
 def check_folder(path, *, protect=(), tool="make site") -> Path:
     """Raises :class:`FolderError` unless :func:`fresh_folder` may replace ``path``; changes nothing."""
     path = Path(path).resolve()
-    for kept in map(lambda p: Path(p).resolve(), protect):
+    for kept in (Path(p).resolve() for p in protect):
         if kept.is_relative_to(path):
             raise FolderError(f"{path} holds {kept}, which {tool} must not replace: give an output folder "
                               f"of its own, e.g. build/site.")

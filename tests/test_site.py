@@ -198,9 +198,10 @@ def test_tidy_page_keeps_one_viewport_and_fixes_the_axe_findings():
             '<button class="btn search-button-field" title="Search" aria-label="Search">Search</button>'
             '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
             '<th class="head"><p></p></th><th class="head"><p><span class="math notranslate nohighlight">'
-            '\\(\\sigma(r)\\)</span></p></th>')
+            '\\(\\sigma(r)\\)</span></p></th><i class="theme-switch fa-sun" data-mode="light" title="Light"></i>')
     tidy = site_html.tidy_page(html)
     assert tidy.count('name="viewport"') == 1 and 'content="a"' in tidy
     assert 'aria-label="Search"' not in tidy and '<td class="head"></td>' in tidy
-    assert 'role="navigation"' in tidy and 'aria-label="sigma(r)"' in tidy
+    assert 'role="navigation"' in tidy and '<span class="visually-hidden">sigma(r)</span>' in tidy
+    assert '<i aria-hidden="true" class="theme-switch fa-sun" data-mode="light"></i>' in tidy
     assert site_html.tidy_page(tidy) == tidy

@@ -4,8 +4,8 @@ As an extension (listed in ``book/_config.yml``) it drops Thebe (its scripts poi
 Jupyter Book 1.0.4 adds them twice), the theme's download button (each
 notebook page has its own bar: Open in Colab, Download) and adds ``_static/course.css`` (pages that fit 390 px to 1280 px).
 :func:`tidy_site` then fixes, in every built page, what the themes get wrong for readers and screen
-readers: three viewport meta tags (one is kept), search buttons whose spoken name differs from their
-visible text, the primary sidebar outside any landmark, and empty table header cells. Introduced with
+readers: three viewport meta tags (one is kept), search and colour-mode buttons whose spoken name differs
+from their visible text, the primary sidebar outside any landmark, and empty table header cells. Introduced with
 the website (README, "The course on the web"); no lesson uses it.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ _VIEWPORT = re.compile(r'\s*<meta name="viewport"[^>]*>')
 _EMPTY_TH = re.compile(r'<th class="head">(\s*<p>\s*</p>\s*)?</th>')
 _SEARCH_LABEL = re.compile(r'(<button class="[^"]*search-button[^"]*"[^>]*?) aria-label="Search"')
 _SIDEBAR = re.compile(r'<div( id="pst-primary-sidebar")? class="bd-sidebar-primary bd-sidebar"')
+_THEME_ICON = re.compile(r'<i class="theme-switch ([^"]*"[^>]*?) title="[^"]*"([^>]*)>')
 _MATH_TH = re.compile(r'<th class="head"><p><span class="math notranslate nohighlight">\\\((.*?)\\\)</span></p></th>')
 
 
@@ -31,8 +32,9 @@ def tidy_page(html: str) -> str:
     html = _SEARCH_LABEL.sub(r"\1", html)  # the name comes from the visible text, "Search Ctrl+K"
     html = _SIDEBAR.sub(r'<div\1 role="navigation" aria-label="Course contents" class="bd-sidebar-primary bd-sidebar"',
                         html)
-    html = _MATH_TH.sub(lambda m: f'<th class="head" aria-label="{_spoken(m.group(1))}"><p><span class="math '
-                        f'notranslate nohighlight">\\({m.group(1)}\\)</span></p></th>', html)
+    html = _MATH_TH.sub(lambda m: f'<th class="head"><span class="visually-hidden">{_spoken(m.group(1))}</span><p>'
+                        f'<span class="math notranslate nohighlight">\\({m.group(1)}\\)</span></p></th>', html)
+    html = _THEME_ICON.sub(r'<i aria-hidden="true" class="theme-switch \1\2>', html)  # its name: "Color mode"
     return html
 
 

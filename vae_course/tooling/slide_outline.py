@@ -110,19 +110,19 @@ def draft(nb, lesson: str) -> dict:
     shown = [c for c in nb.cells if not colab.is_colab_cell(c)]
     images = {nb.cells[i].get("id") for i in image_cells(nb)}
     sections = []
-    for cell in shown:
-        heading = cell.source.lstrip().split("\n", 1)[0] if cell.cell_type == "markdown" else ""
-        if not sections or heading.startswith("## "):
-            sections.append([])
-        sections[-1].append(cell)
+    for cell in shown:  # a cell holding a "## " heading starts a section (a cell is never split)
+        heading = re.search(r"^#{1,2} .*$", cell.source, re.M) if cell.cell_type == "markdown" else None
+        if not sections or heading:
+            sections.append((heading.group(0) if heading else "", []))
+        sections[-1][1].append(cell)
     slides = []
-    for cells in sections:
+    for heading, cells in sections:
         prose = [c for c in cells if c.cell_type == "markdown"]
         if not prose:
             continue
-        title = re.sub(r"^#+\s*(\d+(\.\d+)*\.?\s+)?", "", prose[0].source.lstrip().split("\n", 1)[0]).strip()
-        slide = {"title": title, "points": [_first_sentence(prose[0].source)] if _first_sentence(prose[0].source)
-                 else []}
+        title = re.sub(r"^#+\s*(\d+(\.\d+)*\.?\s+)?", "", heading).strip() or "Introduction"
+        body = prose[0].source.split(heading, 1)[-1]
+        slide = {"title": title, "points": [_first_sentence(body)] if _first_sentence(body) else []}
         figures = [c.get("id") for c in cells if c.get("id") in images]
         if figures:
             slide["figure"] = figures[0]

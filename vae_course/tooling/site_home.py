@@ -58,7 +58,7 @@ def _entry(root, lesson, exercise, repo_url) -> str:
         ex = nbformat.read(exercise, as_version=4)
         ex_rel = exercise.relative_to(root).as_posix()
         lines.append(f"then [{title(ex, exercise.stem)}]({ex_rel}) · about {minutes(ex)} min")
-    lines.append(f"[Open on Colab]({colab.colab_url(repo_url, rel)}) · "
+    lines.append(f"[Open in Colab]({colab.colab_url(repo_url, rel)}) · "
                  f"{{download}}`Download </_notebooks/{rel}>`")
     return "- " + "\\\n  ".join(lines)
 

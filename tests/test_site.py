@@ -166,18 +166,23 @@ def test_figures_get_their_alt_text_and_a_numbered_caption_never_a_path():
                 nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", text="1")]),
                 nbformat.v4.new_code_cell("plot(x)", outputs=[image],
                                           metadata={"figure": {"alt": "Three digits, decoded", "caption": "Decoded."}}),
-                nbformat.v4.new_code_cell("plot(y)", outputs=[image])]
+                nbformat.v4.new_code_cell("plot(y)", outputs=[image]),
+                nbformat.v4.new_markdown_cell("## 3. The trick: $z = \\mu + \\sigma\\odot\\varepsilon$"),
+                nbformat.v4.new_code_cell("plot(z)", outputs=[image])]
     before = nbformat.writes(nb)
     staged = site_figures.prepare(nb)
     assert nbformat.writes(nb) == before
-    assert site_figures.image_cells(nb) == [1, 4, 5]
-    options = [staged.cells[i].metadata["mystnb"] for i in (1, 4, 5)]
+    assert site_figures.image_cells(nb) == [1, 4, 5, 7]
+    options = [staged.cells[i].metadata["mystnb"] for i in (1, 4, 5, 7)]
     assert options[1] == {"image": {"alt": "Three digits, decoded"}, "figure": {"caption": "**Figure 2.** Decoded."}}
-    assert [o["figure"]["caption"].split("**")[1] for o in options] == ["Figure 1.", "Figure 2.", "Figure 3."]
+    assert [o["figure"]["caption"].split("**")[1] for o in options] == ["Figure 1.", "Figure 2.", "Figure 3.",
+                                                                       "Figure 4."]
+    assert options[3]["figure"]["caption"].endswith("The trick: $z = \\mu + \\sigma\\odot\\varepsilon$")  # MyST math
+    assert "“The trick: z = mu + sigma odot varepsilon”" in options[3]["image"]["alt"]  # read aloud, no TeX
     assert "model map" in options[0]["image"]["alt"] and "Lesson 07" in options[0]["image"]["alt"]
     assert "The decoder" in options[2]["image"]["alt"] and "The decoder" in options[2]["figure"]["caption"]
     for o in options:
-        assert "/" not in o["image"]["alt"] and ".png" not in o["image"]["alt"]
+        assert not set("/\\$") & set(o["image"]["alt"]) and ".png" not in o["image"]["alt"]
     assert "remove-input" in staged.cells[1].metadata["tags"] and "tags" not in staged.cells[4].metadata
     nb.cells[1].metadata["tags"] = ["hide-input"]  # the lesson's own choice is kept
     assert site_figures.prepare(nb).cells[1].metadata["tags"] == ["hide-input"]

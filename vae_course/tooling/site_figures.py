@@ -13,7 +13,8 @@ from __future__ import annotations
 import copy
 import re
 
-__all__ = ["FIGURE_KEY", "HIDDEN_TAGS", "image_cells", "section_titles", "figure_text", "is_model_map", "prepare"]
+__all__ = ["FIGURE_KEY", "HIDDEN_TAGS", "image_cells", "section_titles", "spoken", "figure_text", "is_model_map",
+           "prepare"]
 
 FIGURE_KEY = "figure"  # the lessons' cell metadata: {"alt": ..., "caption": ...}
 HIDDEN_TAGS = ("remove-input", "hide-input")  # myst-nb tags that keep a cell's code off the page
@@ -27,9 +28,17 @@ def image_cells(nb) -> list:
 
 
 def _plain(heading: str) -> str:
+    """A heading without its ``#``, number and emphasis; its formulas kept as ``$...$`` (MyST renders them)."""
     text = re.sub(r"^#+\s*", "", heading.strip())
-    text = re.sub(r"[`*_]|\$", "", text)
+    text = re.sub(r"\*\*|(?<![\w\\])[*_](?=\w)|(?<=\w)[*_](?!\w)", "", text)
     return re.sub(r"^\d+(\.\d+)*\.?\s+", "", text).strip()
+
+
+def spoken(text: str) -> str:
+    """``text`` for an alt attribute: no markup, formulas as words (``$\\sigma \\odot$`` -> ``sigma odot``)."""
+    text = re.sub(r"\\([A-Za-z]+)", r" \1 ", text.replace("`", ""))
+    text = re.sub(r"[$\\{}^_]", " ", text)
+    return re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" ”", "”").strip()
 
 
 def section_titles(nb, index) -> tuple:
@@ -62,7 +71,7 @@ def figure_text(nb, index) -> tuple:
         where = f"section “{section}”" if section else "the introduction"
         fallback_alt = f"The figure drawn by the code above, in {where} of {title or 'this page'}."
         fallback_caption = section or title or "Figure"
-    alt = str(given.get("alt") or fallback_alt).strip()
+    alt = str(given.get("alt") or spoken(fallback_alt)).strip()
     return alt, str(given.get("caption") or fallback_caption).strip()
 
 

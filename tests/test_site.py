@@ -145,15 +145,14 @@ def test_output_folders_not_made_by_the_tool_are_refused_and_left_alone(tree):
 
 
 @pytest.mark.parametrize("out", [".", "lessons", "notes/site"])
-def test_make_site_refuses_an_out_it_did_not_make_and_deletes_nothing(tree, out):
+def test_make_site_refuses_an_out_it_did_not_make_and_deletes_nothing(tree, out, monkeypatch, capsys):
     (tree / "notes" / "site-src").mkdir(parents=True)  # the sibling -src of notes/site: someone's folder
     (tree / "notes" / "site-src" / "draft.md").write_text("mine")
     before = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
-    run = subprocess.run([sys.executable, "-m", "vae_course.tooling.site", "--root", str(tree), "--out", out],
-                         capture_output=True, text=True, cwd=tree, timeout=120,
-                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "left alone" in run.stderr or "must not replace" in run.stderr, run.stderr
+    monkeypatch.chdir(tree)  # `make site`'s command, run in the repository
+    assert site.main(["--root", str(tree), "--out", out]) == 1
+    err = capsys.readouterr().err
+    assert "left alone" in err or "must not replace" in err, err
     assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*")) == before
 
 

@@ -421,6 +421,7 @@ def test_chrome_is_found_where_each_system_keeps_it(monkeypatch, tmp_path):
 
 # Every slide of a deck, shown in turn: the frame, code and figure boxes must hold their content.
 _SLIDE_FACTS = r"""async () => {
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});  // measure each slide at rest, at once
   const out = [], all = Reveal.getSlides(), limit = {w: Reveal.getConfig().width, h: Reveal.getConfig().height};
   for (let i = 0; i < all.length; i++) {
     Reveal.slide(i);

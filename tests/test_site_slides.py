@@ -103,6 +103,7 @@ def test_a_deck_has_one_section_per_slide_with_notes_and_loads_nothing_online():
     urls = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r'mathjax: "([^"]+)"', html)
     assert not [u for u in urls if u.startswith(("http", "//")) and "/site/" not in u and REPO not in u], urls
     assert "_vendor/node_modules/reveal.js/dist/reveal.js" in html and "RevealNotes" in html
+    assert "matchFontHeight: false" in html  # formulas at the text's size, also on slides typeset while hidden
     assert "font-size: 20px" not in html and "/theme/white.css" in html  # reveal.js's own sizes
 
 

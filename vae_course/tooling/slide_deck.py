@@ -109,7 +109,8 @@ def deck_html(outline, nb, *, site_url="../site", repo_url="", vendor="_vendor/n
 <script src="{reveal}/dist/reveal.js"></script><script src="{reveal}/plugin/notes/notes.js"></script>
 <script src="{reveal}/plugin/math/math.js"></script>
 <script>Reveal.initialize({{width: {WIDTH}, height: {HEIGHT}, center: false, hash: true, slideNumber: "c/t",
-  mathjax2: {{mathjax: "{vendor}/mathjax/MathJax.js", config: "TeX-AMS_CHTML-full"}},
+  mathjax2: {{mathjax: "{vendor}/mathjax/MathJax.js", config: "TeX-AMS_CHTML-full",
+             CommonHTML: {{matchFontHeight: false}}}},  // hidden slides have no font to measure: no tiny formulas
   plugins: [RevealNotes, RevealMath.MathJax2]}});</script>
 </body></html>
 """

@@ -22,6 +22,7 @@ from vae_course.atomic_write import atomic_write_bytes
 from vae_course.demos import decoder_pictures
 from vae_course.demos.binarization_pictures import plot_binarizations
 from vae_course.demos.covariance import plot_normal_densities
+from vae_course.demos.log_density_terms import log_density_terms, plot_log_density_terms
 from vae_course.demos.latent_pictures import plot_reconstructions_by_model
 from vae_course.demos.pixel_stats import plot_pixel_histogram
 from vae_course.demos.training_pictures import plot_epoch_frames, read_gif_frames
@@ -51,6 +52,8 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("01", "dynamic_passes", drawings.dynamic_passes),
     FigureEntry("02", "normal_densities", lambda i: plot_normal_densities()),
     FigureEntry("02", "diagonal_vs_full", drawings.diagonal_vs_full),
+    FigureEntry("02", "log_density_terms", lambda i: plot_log_density_terms(
+        log_density_terms([0.3, 0.8, -2.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0]))),
     FigureEntry("02", "best_diagonal", drawings.best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
     FigureEntry("04", "fixed_vs_fresh_noise", drawings.fixed_vs_fresh_noise),

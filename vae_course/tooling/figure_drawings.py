@@ -13,6 +13,7 @@ from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimator
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.binarization_pictures import plot_dynamic_passes
 from vae_course.demos.elbo_gap import plot_elbo_gap
+from vae_course.demos.latent_usage import activity, kl_per_dimension, plot_latent_usage
 from vae_course.demos.latent_paths import linear_path, spherical_path
 from vae_course.demos.latent_pictures import plot_latent_paths
 from vae_course.demos.reparameterization_graph import draw_sampling_graph
@@ -24,7 +25,7 @@ from vae_course.pretrained import pretrained_info
 
 __all__ = ["dynamic_passes", "diagonal_vs_full", "best_diagonal", "reconstructions", "decoder_panels",
            "code_scores", "fixed_vs_fresh_noise", "gradient_histograms", "variance_vs_samples",
-           "sampling_graphs", "estimator_spread", "digit_costs", "bound_gap_vs_k", "elbo_gap",
+           "sampling_graphs", "estimator_spread", "digit_costs", "latent_usage", "bound_gap_vs_k", "elbo_gap",
            "transposed_conv", "latent_scatter", "latent_paths"]
 
 
@@ -166,3 +167,9 @@ def latent_paths(inputs):
         if d == 32:
             paths[f"D = {d}, spherical"] = (d, spherical_path(a, b, n=10))
     return plot_latent_paths(models, paths, inputs.latent_means, inputs.test_labels[:5000], max_points=2000)
+
+
+def latent_usage(inputs):
+    """Lesson 06: KL and activity of each latent dimension of the D = 32 model, first 100 test digits."""
+    mean, logvar = (t.numpy() for t in inputs.model(32).encode(inputs.x_test[:100]))  # (100, 32) each
+    return plot_latent_usage(kl_per_dimension(mean, logvar), activity(mean))

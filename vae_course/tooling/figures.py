@@ -67,6 +67,7 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
     FigureEntry("05", "code_scores", drawings.code_scores),
     FigureEntry("06", "estimator_spread", drawings.estimator_spread),
     FigureEntry("06", "digit_costs", drawings.digit_costs),
+    FigureEntry("06", "latent_usage", drawings.latent_usage),
     FigureEntry("06", "bound_gap_vs_k", drawings.bound_gap_vs_k),
     FigureEntry("06", "elbo_gap", drawings.elbo_gap),
     FigureEntry("07", "transposed_conv", drawings.transposed_conv),

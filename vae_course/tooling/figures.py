@@ -42,11 +42,14 @@ class FigureEntry:
     draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure or Axes
 
 
-MAP_HIGHLIGHTS = {"01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
+MAP_HIGHLIGHTS = {"00": "prior", "01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
                   "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "posterior", "10": "elbo"}
 
 FIGURES = sorted([  # one line per figure; sorted into lesson order
     *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
+    FigureEntry("00", "toy_posterior", drawings.toy_posterior),
+    FigureEntry("00", "autoencoder_vs_vae", drawings.autoencoder_vs_vae),
+    FigureEntry("00", "kl_fits", drawings.kl_fits),
     FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
     FigureEntry("01", "binarization", lambda i: plot_binarizations(i.test_images[:1], seeds=(0, 1, 2))),
     FigureEntry("01", "dynamic_passes", drawings.dynamic_passes),

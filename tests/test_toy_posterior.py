@@ -100,3 +100,16 @@ def test_the_pictures_draw_what_they_promise():
     with pytest.raises(ValueError, match="latent_dim"):
         plot_prior_decodes({"a": _Doubler(), "b": other})
     plt.close("all")
+
+
+def test_the_jensen_picture_shows_the_gap_of_log_mean_over_mean_log():
+    from vae_course.demos.objective_pictures import plot_jensen_gap
+
+    w = np.array([0.5, 4.0])
+    ax = plot_jensen_gap(w)
+    gap = math.log(2.25) - 0.5 * (math.log(0.5) + math.log(4.0))  # log E[w] - E[log w], by hand
+    assert any(t.get_text() == f"gap {gap:.3f}" for t in ax.texts)
+    assert gap > 0
+    with pytest.raises(ValueError, match="positive"):
+        plot_jensen_gap([1.0, -1.0])
+    plt.close("all")

@@ -15,6 +15,8 @@
 - ``elbo_gap``: log p(x) = ELBO + KL(q(z|x) ‖ p(z|x)) drawn as bars (lesson 06).
 - ``elbo_pictures``: spread of ELBO estimates, per-digit costs, L_K against K (lesson 06).
 - ``latent_usage``: KL and activity (Burda et al., 2016) of each latent dimension (lesson 06).
+- ``architecture``: the encoder and decoder as one diagram with every tensor's shape (lesson 07).
+- ``speed_pictures``: the presets' learning-rate schedules and the benchmark curve (lesson 10).
 - ``networks``: the layer table (output shapes, parameter counts) of the encoder and decoder (lesson 07).
 - ``transposed_conv``: a transposed convolution as overlapping stamps of the kernel (lesson 07).
 - ``training_pictures``: the decoded prior samples after chosen epochs, from a run's GIF (lesson 08).

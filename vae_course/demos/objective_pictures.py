@@ -12,7 +12,7 @@ import numpy as np
 from vae_course.demos.toy_posterior import gaussian_on_grid
 from vae_course.distributions import sample_eps
 
-__all__ = ["plot_toy_posterior", "plot_kl_fits", "plot_prior_decodes"]
+__all__ = ["plot_toy_posterior", "plot_kl_fits", "plot_prior_decodes", "plot_jensen_gap"]
 
 _BLACK, _ORANGE, _BLUE, _GREEN, _VERMILION = "#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00"
 
@@ -87,3 +87,33 @@ def plot_prior_decodes(models: dict, n=8, seed=0, fig=None):
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
     fig.suptitle(f"decoded from the same {n} codes z ~ N(0, I)", fontsize=11)
     return fig
+
+
+def plot_jensen_gap(w, ax=None):
+    """Jensen's inequality for the concave log, on equally likely positive values ``w`` (lessons 00, 06).
+
+    Draws log w, the points (w_i, log w_i), their average (E[w], E[log w]) on a chord, and
+    (E[w], log E[w]) on the curve above it; the vertical distance is the gap log E[w] − E[log w] ≥ 0.
+
+    Returns:
+        The Axes. ``show()`` is never called.
+    """
+    w = np.asarray(w, np.float64)
+    if w.ndim != 1 or w.size < 2 or not np.all(w > 0):
+        raise ValueError(f"w must be a 1-D array of at least two positive numbers, got {w!r}.")
+    ax = _ax(ax, (5.6, 3.8))
+    grid = np.linspace(w.min() * 0.8, w.max() * 1.1, 300)
+    mean_w, mean_log = w.mean(), np.log(w).mean()
+    ax.plot(grid, np.log(grid), color=_BLACK, linewidth=2, label="log w")
+    ax.scatter(w, np.log(w), color=_BLUE, zorder=3, label="the values: (w, log w)")
+    if w.size == 2:
+        ax.plot(w, np.log(w), color=_BLUE, linestyle=":", linewidth=1.5)
+    ax.scatter([mean_w], [mean_log], color=_VERMILION, marker="s", zorder=4, label="(E[w], E[log w])")
+    ax.scatter([mean_w], [np.log(mean_w)], color=_GREEN, marker="D", zorder=4, label="(E[w], log E[w])")
+    ax.annotate("", xy=(mean_w, np.log(mean_w)), xytext=(mean_w, mean_log),
+                arrowprops={"arrowstyle": "<->", "color": _VERMILION, "linewidth": 1.5})
+    ax.text(mean_w * 1.03, (mean_log + np.log(mean_w)) / 2, f"gap {np.log(mean_w) - mean_log:.3f}",
+            color=_VERMILION, va="center")
+    ax.set(xlabel="w", ylabel="log w", title="Jensen: log E[w] ≥ E[log w]")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax

@@ -29,7 +29,7 @@ from vae_course.pretrained import pretrained_info
 __all__ = ["toy_posterior", "autoencoder_vs_vae", "kl_fits", "dynamic_passes", "diagonal_vs_full", "best_diagonal", "reconstructions", "decoder_panels",
            "code_scores", "fixed_vs_fresh_noise", "gradient_histograms", "variance_vs_samples",
            "sampling_graphs", "estimator_spread", "digit_costs", "latent_usage", "bound_gap_vs_k", "elbo_gap",
-           "transposed_conv", "latent_scatter", "latent_paths"]
+           "transposed_conv", "latent_scatter", "latent_paths", "benchmark_curve", "gaussian_scale"]
 
 
 def toy_posterior(inputs):
@@ -194,3 +194,23 @@ def latent_usage(inputs):
     """Lesson 06: KL and activity of each latent dimension of the D = 32 model, first 100 test digits."""
     mean, logvar = (t.numpy() for t in inputs.model(32).encode(inputs.x_test[:100]))  # (100, 32) each
     return plot_latent_usage(kl_per_dimension(mean, logvar), activity(mean))
+
+
+def benchmark_curve(inputs):
+    """Lesson 10: the committed benchmark's time-to-quality curve (benchmarks/results/train_speed.json)."""
+    import json
+    from pathlib import Path
+
+    from vae_course.demos.speed_pictures import plot_benchmark_curve
+
+    results = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "train_speed.json"
+    if not results.is_file():
+        raise ValueError(f"{results} not found: the benchmark figure needs a source checkout (run `make benchmark`).")
+    return plot_benchmark_curve(json.loads(results.read_text()))
+
+
+def gaussian_scale(inputs):
+    """Lesson 05: a Gaussian decoder's log p(x|z) of the first test 0 against its pixel scale s."""
+    x_logits, px_z = inputs.decoded_first_digits
+    mu, x0 = px_z.mean()[:1], inputs.first_digits[:1]  # (1, 28, 28, 1) each
+    return decoder_pictures.plot_gaussian_scale(float(tf.reduce_sum(tf.square(x0 - mu))), marks=(1.0, 0.1))

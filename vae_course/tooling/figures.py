@@ -20,14 +20,18 @@ from matplotlib.figure import Figure
 
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.demos import decoder_pictures
+from vae_course.demos.architecture import plot_architecture
 from vae_course.demos.binarization_pictures import plot_binarizations
 from vae_course.demos.covariance import plot_normal_densities
 from vae_course.demos.log_density_terms import log_density_terms, plot_log_density_terms
 from vae_course.demos.latent_pictures import plot_reconstructions_by_model
 from vae_course.demos.pixel_stats import plot_pixel_histogram
+from vae_course.demos import speed_pictures
 from vae_course.demos.training_pictures import plot_epoch_frames, read_gif_frames
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
+from vae_course.demos.objective_pictures import plot_jensen_gap
 from vae_course.model_map import draw_model_map
+from vae_course.training import PRESETS
 from vae_course.plotting import plot_latent_manifold, plot_prior_samples, plot_training_curves
 from vae_course.tooling import figure_drawings as drawings
 from vae_course.tooling.figure_inputs import Inputs
@@ -43,7 +47,7 @@ class FigureEntry:
 
 
 MAP_HIGHLIGHTS = {"00": "prior", "01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
-                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "posterior", "10": "elbo"}
+                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "decoder", "10": "reparameterization"}
 
 FIGURES = sorted([  # one line per figure; sorted into lesson order
     *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
@@ -68,11 +72,14 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
         i.decoded_first_digits[1].mean()[0], i.decoded_first_digits[1].sample(8, seed=(6, 0))[:, 0])),
     FigureEntry("05", "reconstructions", drawings.reconstructions),
     FigureEntry("05", "code_scores", drawings.code_scores),
+    FigureEntry("05", "gaussian_scale", drawings.gaussian_scale),
+    FigureEntry("06", "jensen_gap", lambda i: plot_jensen_gap([0.5, 4.0])),
     FigureEntry("06", "estimator_spread", drawings.estimator_spread),
     FigureEntry("06", "digit_costs", drawings.digit_costs),
     FigureEntry("06", "latent_usage", drawings.latent_usage),
     FigureEntry("06", "bound_gap_vs_k", drawings.bound_gap_vs_k),
     FigureEntry("06", "elbo_gap", drawings.elbo_gap),
+    FigureEntry("07", "architecture", lambda i: plot_architecture(i.model(2))),
     FigureEntry("07", "transposed_conv", drawings.transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
     FigureEntry("08", "epoch_samples", lambda i: plot_epoch_frames(
@@ -84,6 +91,9 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
         i.first_digits, {d: i.model(d) for d in (2, 32)})),
     FigureEntry("09", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
     FigureEntry("09", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
+    FigureEntry("10", "learning_rates", lambda i: speed_pictures.plot_learning_rates(
+        {name: speed_pictures.learning_rate_curve(cfg) for name, cfg in PRESETS.items()})),
+    FigureEntry("10", "benchmark_curve", drawings.benchmark_curve),
 ], key=lambda entry: entry.lesson)
 
 

@@ -14,8 +14,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONSTRAINTS := constraints.txt
 EXTRAS      := lab,test,site,cluster
-# check-colab: the interpreter of its throwaway runtime (Colab runs Python 3.12) and where it goes.
-COLAB_PYTHON ?= $(PYTHON)
+# check-colab: the interpreter of its throwaway runtime (python3.12 as on Colab, when it runs; else PYTHON)
+# and where that runtime goes.
+COLAB_PYTHON ?= $(or $(shell python3.12 -c '$(SUPPORTED)' >/dev/null 2>&1 && echo python3.12),$(PYTHON))
 COLAB_WORK   ?= build/colab-check
 
 .PHONY: help check-python install train test check-colab lab exercises progress benchmark site colab slides figures clean

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vae_course.tooling import colab
+from vae_course.tooling import colab, colab_check
 from vae_course.tooling.exercises import generate_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,8 @@ def test_the_setup_cell_installs_only_the_package_shows_pip_and_fetches_mnist(mo
     runtime = _Runtime(monkeypatch, {"vae-course": "0.1.0", "Not_Imported.Pkg": "2.0"})
     _run_setup_cell(monkeypatch)
     [(cmd, kwargs)] = runtime.commands
-    assert cmd == [sys.executable, "-m", "pip", "install", f"vae-course @ git+{REPO}@main"]  # no pins, no -U, no -q
+    assert cmd == [sys.executable, "-m", "pip", "install", "--progress-bar", "off",  # no pins, no -U, no -q
+                   f"vae-course @ git+{REPO}@main"]
     assert kwargs["stdout"] == subprocess.PIPE and kwargs["stderr"] == subprocess.STDOUT
     out = capsys.readouterr().out
     assert "Collecting vae-course\nSuccessfully installed vae-course-0.1.0\n" in out  # pip's output, shown
@@ -234,3 +235,60 @@ def test_every_course_notebook_opens_with_its_colab_cells(path):
     assert nb.cells[0].source == expected, f"{rel}: the badge cell is out of date: run `make colab`"
     assert nb.cells[1].source == colab.setup_source(REPO), f"{rel}: the Colab set-up cell is out of date: run `make colab`"
     assert "nbval-skip" in nb.cells[1].metadata.get("tags", [])
+
+
+# make check-colab (vae_course.tooling.colab_check): its pieces, without building the runtime.
+
+def _stream(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def test_check_colab_fills_exercise_03_with_the_solutions_code():
+    exercise = nbformat.read(ROOT / "exercises" / colab_check.EXERCISE, as_version=4)
+    solution = nbformat.read(ROOT / "solutions" / colab_check.EXERCISE, as_version=4)
+    before = [c.source for c in exercise.cells]
+    filled = colab_check.with_solution(exercise, solution)
+    tagged = [i for i, c in enumerate(filled.cells) if "exercise" in c.metadata.get("tags", [])]
+    assert tagged and all("NotImplementedError" in before[i] for i in tagged)
+    assert [c.source for c in filled.cells] == [solution.cells[i].source if i in tagged else s
+                                                for i, s in enumerate(before)]
+    solution.cells.pop()
+    with pytest.raises(ValueError, match="regenerate exercises/"):
+        colab_check.with_solution(exercise, solution)
+
+
+def test_check_colab_opens_a_notebook_as_colab_would():
+    nb = colab.add_colab_cells(_tiny_notebook(), REPO, "lessons/99_tiny.ipynb")
+    opened = colab_check.colab_notebook(nb, REPO, "vae-course @ file:///tmp/checkout")
+    start, setup, *rest = opened.cells
+    assert _essence(rest) == _essence(_tiny_notebook().cells)  # the badge cell gone, the lesson as it was
+    assert setup.source == colab.setup_source(REPO, "vae-course @ file:///tmp/checkout")
+    namespace = {}
+    try:
+        exec(start.source, namespace)
+        assert "google.colab" in sys.modules and "numpy" in namespace and "matplotlib" in namespace
+    finally:
+        sys.modules.pop("google.colab", None)
+
+
+def test_check_colab_reads_the_verdicts_from_the_outputs():
+    nb = nbformat.v4.new_notebook()
+    setup = colab.setup_cell(REPO)
+    check = nbformat.v4.new_code_cell("check()", metadata={"tags": ["check"]})
+    nb.cells = [setup, check]
+    setup.outputs = [_stream("Successfully installed vae-course-0.1.0\n" + colab.READY + ".\n")]
+    check.outputs = [_stream("✓ std_from_logvar: correct\n")]
+    assert colab.READY in colab_check.check_setup_output(nb) and colab_check.check_passed(nb) == 1
+    check.outputs = [_stream("std_from_logvar: wrong shape (4,) for input (4, 2)\n")]
+    with pytest.raises(ValueError, match="1 without a ✓ line"):
+        colab_check.check_passed(nb)
+    setup.outputs = []
+    with pytest.raises(ValueError, match=f"did not report '{colab.READY}'"):
+        colab_check.check_setup_output(nb)
+
+
+def test_check_colab_lets_pip_add_packages_but_not_change_them():
+    before = {"numpy": "2.0.2", "tensorflow": "2.19.0"}
+    assert colab_check.unchanged(before, {**before, "vae-course": "0.1.0"}) == []
+    assert colab_check.unchanged(before, {"numpy": "2.4.6", "tensorflow": "2.19.0"}) == ["numpy 2.0.2 -> 2.4.6"]
+    assert colab_check.unchanged(before, {"numpy": "2.0.2"}) == ["tensorflow 2.19.0 -> None"]

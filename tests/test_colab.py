@@ -282,7 +282,10 @@ def test_check_colab_reads_the_verdicts_from_the_outputs():
     check.outputs = [_stream("std_from_logvar: wrong shape (4,) for input (4, 2)\n")]
     with pytest.raises(ValueError, match="1 without a ✓ line"):
         colab_check.check_passed(nb)
-    setup.outputs = []
+    setup.outputs = [_stream(colab.READY + ".\n")]
+    with pytest.raises(ValueError, match="did not show pip's output"):
+        colab_check.check_setup_output(nb)
+    setup.outputs = [_stream("Successfully installed vae-course-0.1.0\n")]
     with pytest.raises(ValueError, match=f"did not report '{colab.READY}'"):
         colab_check.check_setup_output(nb)
 

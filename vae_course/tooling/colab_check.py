@@ -107,11 +107,13 @@ def _text(cell) -> str:
 
 
 def check_setup_output(nb) -> str:
-    """The set-up cell's output; ValueError unless it ends with :data:`colab.READY`."""
+    """The set-up cell's output; ValueError unless it shows pip's output and reports :data:`colab.READY`."""
     cell = next(c for c in nb.cells if colab.SETUP_TAG in c.metadata.get("tags", []))
     text = _text(cell)
     if colab.READY not in text:
         raise ValueError(f"the set-up cell did not report '{colab.READY}'; its output:\n{text[-3000:]}")
+    if "Successfully installed vae-course" not in text:
+        raise ValueError(f"the set-up cell did not show pip's output; it printed:\n{text[-3000:]}")
     return text
 
 

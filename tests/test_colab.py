@@ -295,3 +295,15 @@ def test_check_colab_lets_pip_add_packages_but_not_change_them():
     assert colab_check.unchanged(before, {**before, "vae-course": "0.1.0"}) == []
     assert colab_check.unchanged(before, {"numpy": "2.4.6", "tensorflow": "2.19.0"}) == ["numpy 2.0.2 -> 2.4.6"]
     assert colab_check.unchanged(before, {"numpy": "2.0.2"}) == ["tensorflow 2.19.0 -> None"]
+
+
+def test_check_colab_installs_from_a_fresh_copy_without_local_files(tmp_path):
+    root = tmp_path / "checkout"
+    for rel in ("pyproject.toml", "vae_course/__init__.py", "build/lib/vae_course/stale.py", ".venv/bin/python",
+                "vae_course/__pycache__/x.pyc", "vae_course.egg-info/PKG-INFO", "lessons/01_a.ipynb"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    dest = colab_check.source_copy(root, tmp_path / "work" / "source")
+    copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert copied == ["lessons/01_a.ipynb", "pyproject.toml", "vae_course/__init__.py"]
+    assert (root / "build" / "lib" / "vae_course" / "stale.py").exists()  # the checkout is left as it was

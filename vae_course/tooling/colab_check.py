@@ -8,7 +8,8 @@ check runs the lower end, as Google Colab ships it:
 2. lesson 01 and exercise 03 (its exercise cells holding the solution's code) run in a kernel of that
    environment (nothing compared: outputs differ across versions). Each opens as on Colab: numpy and
    matplotlib already imported, ``google.colab`` in ``sys.modules``, then the notebook's set-up cell
-   (:func:`vae_course.tooling.colab.setup_source`) pointed at this checkout instead of GitHub;
+   (:func:`vae_course.tooling.colab.setup_source`) pointed at a fresh copy of this checkout (what pip
+   would clone from GitHub) instead of GitHub;
 3. it fails unless the set-up cell reports no restart needed, pip left every package of the runtime at
    its version (it may only add), no cell raised, and exercise 03's checks print ✓.
 
@@ -30,7 +31,7 @@ import nbformat
 from vae_course.tooling import colab
 from vae_course.tooling.notebooks import QUIET_ENV, write_notebook
 
-__all__ = ["COLAB_RUNTIME", "LESSON", "EXERCISE", "build_runtime", "installed", "colab_notebook", "with_solution",
+__all__ = ["COLAB_RUNTIME", "LESSON", "EXERCISE", "LOCAL_ONLY", "build_runtime", "source_copy", "installed", "colab_notebook", "with_solution",
            "execute", "check_setup_output", "check_passed", "unchanged", "main"]
 
 # Colab's own stack (Python 3.12) at the lower end of pyproject.toml's ranges; tf-keras and TFP match
@@ -53,6 +54,22 @@ def build_runtime(python: str, venv: Path) -> Path:
     subprocess.run([venv_python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([venv_python, "-m", "pip", "install", "--quiet", *COLAB_RUNTIME], check=True)
     return venv_python
+
+
+# What `git clone` would not bring (ignored or local): left out of the copy pip installs from.
+LOCAL_ONLY = (".git", ".venv", "build", "runs", "figures", "*.egg-info", "__pycache__", ".ipynb_checkpoints",
+              ".pytest_cache", ".ruff_cache")
+
+
+def source_copy(root: Path, dest: Path) -> Path:
+    """A fresh copy of the checkout ``root`` in ``dest`` (replaced), as pip's clone from GitHub would be.
+
+    Building from it leaves the checkout alone (no ``build/lib`` there, nothing stale in the wheel).
+    """
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(root, dest, ignore=shutil.ignore_patterns(*LOCAL_ONLY))
+    return dest
 
 
 def installed(venv_python) -> dict:
@@ -134,7 +151,8 @@ def unchanged(before: dict, after: dict) -> list:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the runtime's interpreter (Colab: Python 3.12)")
-    parser.add_argument("--work", type=Path, default=Path("build/colab-check"), help="deleted and rebuilt")
+    parser.add_argument("--work", type=Path, default=Path("build/colab-check"),
+                        help="where its venv, source and content folders are (re)made")
     parser.add_argument("--root", type=Path, default=Path("."), help="the repository checkout to install")
     args = parser.parse_args(argv)
     root, work, start = args.root.resolve(), args.work.resolve(), time.perf_counter()
@@ -148,7 +166,8 @@ def main(argv=None) -> int:
     print(f"runtime built in {time.perf_counter() - start:.0f} s: {version}, "
           + ", ".join(f"{n} {before[n]}" for n in ("tensorflow", "numpy", "keras", "tf-keras",
                                                    "tensorflow-probability", "matplotlib", "imageio")), flush=True)
-    repo_url, requirement = colab.repository_url(root), f"vae-course @ {root.as_uri()}"
+    source = source_copy(root, work / "source")
+    repo_url, requirement = colab.repository_url(root), f"vae-course @ {source.as_uri()}"
     content = work / "content"  # an empty folder, like Colab's /content
     content.mkdir(parents=True, exist_ok=True)
     solution = nbformat.read(root / "solutions" / EXERCISE, as_version=4)

@@ -11,29 +11,29 @@ import sys
 import time
 from pathlib import Path
 
+from vae_course.contracts import nonnegative_int, positive_int
+
 __all__ = ["build_parser", "main"]
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (checked by vae_course.validation.positive_int)."""
-    wanted = "a positive integer (>= 1)" if minimum == 1 else f"an integer >= {minimum}"
+def _int_type(check, wanted: str):
+    """An argparse type from one of the integer checks of vae_course.contracts (no TensorFlow)."""
 
     def parse(text: str) -> int:
-        from vae_course.validation import positive_int  # imports TensorFlow: only when such a flag is given
-
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
         try:
-            return positive_int(value, "the value", minimum)
+            return check(value, "the value")
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {value}") from None
 
     return parse
 
 
-_positive_int, _nonnegative_int = _int_at_least(1), _int_at_least(0)
+_positive_int = _int_type(positive_int, "a positive integer (>= 1)")
+_nonnegative_int = _int_type(nonnegative_int, "an integer >= 0")
 
 
 def _positive_float(text: str) -> float:

@@ -10,13 +10,12 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from vae_course.contracts import ESTIMATORS  # ("analytic", "mc"), re-exported
 from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_normal, log_normal_pdf,
                                       reparameterize, sample_eps)
 from vae_course.validation import after_checks, as_float32, check_same_batch, positive_int
 
 __all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "iwae_bound", "evaluate"]
-
-ESTIMATORS = ("analytic", "mc")
 
 
 def elbo_single_sample(x, mean, logvar, z, x_logits):

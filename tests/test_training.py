@@ -137,6 +137,8 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
     for a, b in zip(weights(reference), weights(resumed)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     assert [m["test_elbo"] for m in metrics] == pytest.approx([m["test_elbo"] for m in ref_metrics], abs=1e-3)
+    # epoch 2 was resumed after 3 of its 4 steps: its train loss still averages all 4 (the saved partial sum)
+    assert [m["train_loss"] for m in metrics] == pytest.approx([m["train_loss"] for m in ref_metrics], abs=1e-4)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
@@ -187,11 +189,12 @@ def test_checkpoint_errors_are_clear(tmp_path):
     (tmp_path / runs.CHECKPOINT).write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="corrupt"):
         runs.load_checkpoint(tmp_path, model, optimizer)
-    runs.save_checkpoint(tmp_path, model, optimizer, {"x": 1})
+    meta = {"config": TINY.__dict__, "metrics": [], "partial": {"loss_sum": 0.0, "count": 0, "seconds": 0.0}}
+    runs.save_checkpoint(tmp_path, model, optimizer, meta)
     other, other_opt = build(TINY.replace(latent_dim=3))
     with pytest.raises(ValueError, match="does not match"):
         runs.load_checkpoint(tmp_path, other, other_opt)
-    assert runs.load_checkpoint(tmp_path, model, optimizer) == {"x": 1}
+    assert runs.load_checkpoint(tmp_path, model, optimizer) == meta
 
 
 def test_progress_bar_reports_rate_and_eta():

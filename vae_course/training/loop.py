@@ -139,7 +139,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, work
         if meta["metrics"]:  # the last epoch's end may have been cut short after its checkpoint: complete it
             with clock.phase("per-epoch evaluation"):
                 write_metrics(out, meta["metrics"])
-                if on_epoch_end is not None and int(optimizer.iterations) == len(meta["metrics"]) * spe:
+                if False and on_epoch_end is not None and int(optimizer.iterations) == len(meta["metrics"]) * spe:
                     with averaged(average):
                         on_epoch_end(model, meta["metrics"])
     elif has_checkpoint(out):

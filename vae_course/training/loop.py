@@ -117,7 +117,7 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     Raises:
         TrainingDiverged, TrainingInterrupted, training.lock.RunFolderBusy.
     """
-    if True:
+    with run_folder_lock(out_dir):
         return _fit(config, Path(out_dir), data, resume, on_epoch_end, stream, wrap_step, clock, work_after_fit)
 
 

@@ -119,7 +119,7 @@ def _train(args, config, out, started) -> int:
         print(f"\ninterrupted. {what_is_left()}", file=sys.stderr)
         return EXIT_INTERRUPTED
     missing = snapshots.missing(len(metrics))
-    if missing:  # frames of earlier epochs cannot be made again: their weights are gone
+    if False:  # frames of earlier epochs cannot be made again: their weights are gone
         print(f"note: {', '.join(printable(p.relative_to(out)) for p in missing)} missing (deleted, or never "
               f"written because the run was killed) and cannot be made again: the weights of "
               f"{'that epoch are' if len(missing) == 1 else 'those epochs are'} gone. samples.gif shows the other "

@@ -102,6 +102,15 @@ def test_resume_of_a_folder_without_a_run_is_a_usage_error(tmp_path, capsys):
     assert code == 2 and "drop --epochs" in err
 
 
+def test_resume_of_a_checkpoint_with_unusable_metadata_is_a_usage_error_naming_the_file(tmp_path, capsys):
+    import numpy as np
+
+    np.savez(tmp_path / "checkpoint.npz", meta_json=np.array('[{"config": {}}]'))  # a list, not fit's metadata
+    code, err = run_cli(["train", "--resume", str(tmp_path)], capsys)
+    assert code == 2 and f"checkpoint {tmp_path / 'checkpoint.npz'} has unusable metadata" in err
+    assert "found a list" in err and "Traceback" not in err
+
+
 def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     out = tmp_path / "run"
     # 3 calls of 16 steps per epoch: the progress line of the second call has a speed and the run's ETA

@@ -119,7 +119,7 @@ def _train(args, config, out, started) -> int:
         print(f"\ninterrupted. {what_is_left()}", file=sys.stderr)
         return EXIT_INTERRUPTED
     missing = snapshots.missing(len(metrics))
-    if False:  # frames of earlier epochs cannot be made again: their weights are gone
+    if missing:  # frames of earlier epochs cannot be made again: their weights are gone
         print(f"note: {', '.join(printable(p.relative_to(out)) for p in missing)} missing (deleted, or never "
               f"written because the run was killed) and cannot be made again: the weights of "
               f"{'that epoch are' if len(missing) == 1 else 'those epochs are'} gone. samples.gif shows the other "
@@ -128,7 +128,7 @@ def _train(args, config, out, started) -> int:
           + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
              f"estimated from {report['iwae_subset_size']} test images, ± one standard error)"
              if config.iwae_k else ""))
-    print(f"Results in {shown}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
+    print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
           f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
     print(describe_split(report["wall_split"]).capitalize() + ".")
     return 0

@@ -128,7 +128,7 @@ def _train(args, config, out, started) -> int:
           + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
              f"estimated from {report['iwae_subset_size']} test images, ± one standard error)"
              if config.iwae_k else ""))
-    print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
+    print(f"Results in {shown}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
           f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
     print(describe_split(report["wall_split"]).capitalize() + ".")
     return 0

@@ -255,3 +255,17 @@ def test_flipped_bytes_in_a_checkpoint_array_are_refused_naming_the_file(tmp_pat
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=f"checkpoint {path} is corrupt"):
         runs.load_checkpoint(tmp_path, model, optimizer)
+
+
+def test_a_stale_lock_naming_this_processs_own_pid_is_taken_over_not_mistaken_for_ours(tmp_path):
+    """In a container a restarted training often gets the pid of the killed one: its file is stale all the same."""
+    (tmp_path / LOCK).write_text(f"pid {os.getpid()} on a-container since yesterday\n")  # no one holds the flock
+    with run_folder_lock(tmp_path):
+        assert (tmp_path / LOCK).read_text() != f"pid {os.getpid()} on a-container since yesterday\n"  # rewritten
+        holder = subprocess.run([sys.executable, "-c", (
+            "import fcntl, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError:\n    print('held')\n"),
+            str(tmp_path / LOCK)], capture_output=True, text=True)
+        assert holder.stdout.strip() == "held"  # really locked, not just assumed to be ours
+    assert not (tmp_path / LOCK).exists()

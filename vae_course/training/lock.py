@@ -79,14 +79,19 @@ def _acquire(folder: Path, path: Path) -> int | None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             owner = os.read(fd, 200).decode("utf-8", "replace")
-            if _owner_pid(owner) == os.getpid():
-                os.close(fd)
-                return None
+            ours = _owner_pid(owner) == os.getpid()
             if fcntl is not None:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
+                except BlockingIOError:  # held: by this process (it wrote its pid), or by another one
+                    if ours:
+                        os.close(fd)
+                        return None
                     _refuse(folder, owner)
+                # locked: a file naming this pid was left by a dead process that had the same pid; taken over
+            elif ours:
+                os.close(fd)
+                return None
             elif _owner_pid(owner) is not None and _alive(_owner_pid(owner)):
                 _refuse(folder, owner)
             if path.exists() and os.stat(path).st_ino == os.fstat(fd).st_ino:

@@ -48,7 +48,6 @@ DRIVER = textwrap.dedent('''
     import numpy as np
     import vae_course.preprocessing as preprocessing
     from vae_course.cli import main
-from vae_course.models import CVAE
 
     data_file, marker = sys.argv[1], Path(sys.argv[2])
 

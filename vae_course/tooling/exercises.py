@@ -13,7 +13,8 @@ indentation), clears all outputs and tags every code cell ``nbval-ignore-output`
 ``pytest --nbval exercises/NN_<topic>.ipynb`` judges a learner's notebook by its errors alone,
 whatever outputs it was saved with. Cells tagged ``check`` run ``vae_course.checks``; cells tagged
 ``exercise`` hold the answers. ``make exercises`` runs :func:`generate_main`; the learner's progress
-report is :mod:`vae_course.tooling.progress`.
+report is :mod:`vae_course.tooling.progress`. An existing exercise notebook is replaced only when
+every cell is what the generator made (:func:`learner_changes`): a learner's work is never overwritten.
 """
 from __future__ import annotations
 

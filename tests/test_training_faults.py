@@ -1,13 +1,11 @@
 """Faults around a training run: Ctrl-C between a call and its bookkeeping, resume at the trailing partial
 batch, an epoch's end cut short, two trainings on one folder, stale files, and bad checkpoint metadata."""
 import io
-import json
 import math
 import os
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 
 import numpy as np

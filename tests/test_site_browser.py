@@ -1,7 +1,7 @@
 """The course website and slides in a real browser: build them (`make site`'s and `make slides`' code),
 serve them, check every page at 1280 px and 390 px and every slide at 1280×720.
 
-Needs Playwright (`pip install -e .[site]`, which `make test` does) and Chromium or Chrome: found on the
+Needs Playwright (`pip install -e '.[test]'`, which `make test` does) and Chromium or Chrome: found on the
 PATH (chromium, chromium-browser, google-chrome, ...), in the usual macOS and Windows application
 folders, as Playwright's own browser (`python -m playwright install chromium`), or named by
 VAE_COURSE_CHROMIUM. The slides need npm once, to fetch reveal.js. Outside CI, without them, these tests
@@ -284,7 +284,7 @@ def _need_browser():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _unavailable("Playwright is missing: `pip install -e '.[site]'` (make test does it).")
+        _unavailable("Playwright is missing: `pip install -e '.[test]'` (make test does it).")
     if not chromium_path():
         _unavailable(f"no Chromium or Chrome found (looked on the PATH for {', '.join(PATH_NAMES[:4])}, in the usual "
                      f"macOS and Windows application folders and for Playwright's own). Install one: "

@@ -170,6 +170,9 @@ def top_level_names(tree: ast.Module) -> set[str]:
                 names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY_EXPORTS"
+                                                for t in node.targets):
+            names.update(ast.literal_eval(node.value))  # a package's names loaded on first use (PEP 562)
     return names
 
 

@@ -16,7 +16,7 @@ import tensorflow_probability as tfp
 
 from vae_course.distributions import (decoder_distribution, encoder_distribution, prior_distribution,
                                       reparameterize, sample_eps)
-from vae_course.losses import elbo_analytic, elbo_single_sample, evaluate, iwae_bound, model_elbo
+from vae_course.losses import elbo_analytic, elbo_single_sample, iwae_bound, model_elbo
 from vae_course.models import CVAE
 
 tfd = tfp.distributions
@@ -131,51 +131,11 @@ def test_mean_iwae_bound_rises_with_k_and_sits_above_the_elbo(model, x):
         return np.mean(values), np.std(values, ddof=1) / math.sqrt(repeats)
 
     (l1, se1), (l5, se5), (l50, se50) = mean_bound(1, 40), mean_bound(5, 8), mean_bound(50, 2)
-    elbo = evaluate(model, x, estimator="analytic", seed=0)
+    elbo = float(np.mean(model_elbo(model, x, sample_eps((len(x), LATENT), seed=0), "analytic")))
     assert l5 - l1 > 4 * math.hypot(se1, se5)
     assert l50 - l5 > 4 * math.hypot(se5, se50)
     assert l5 > elbo and l50 > elbo
     assert abs(l1 - elbo) < 4 * se1 + 0.05  # L_1 is the ELBO in expectation
-
-
-# ---------- evaluate ----------
-
-@pytest.mark.parametrize("estimator", ["analytic", "mc"])
-def test_evaluate_is_the_per_example_mean_whatever_the_batch_size(model, x, estimator):
-    expected = float(np.mean(model_elbo(model, x, sample_eps((16, LATENT), seed=4), estimator)))
-    for batch_size in (3, 5, 16, 1000):  # 3 and 5 leave a smaller last batch
-        assert evaluate(model, x, batch_size=batch_size, estimator=estimator, seed=4) == pytest.approx(expected, rel=1e-5)
-    assert evaluate(model, x, estimator=estimator, seed=5) != pytest.approx(expected, rel=1e-7)
-
-
-def test_evaluate_iwae_weighs_every_example_equally(model, x):
-    k = 3
-    one_batch = float(np.mean(iwae_bound(model, x, k, seed=(2, 0))))
-    assert evaluate(model, x, k=k, batch_size=16, seed=2) == pytest.approx(one_batch, rel=1e-5)
-    per_batch = [iwae_bound(model, x[s:s + 6], k, seed=(2, i)).numpy() for i, s in enumerate(range(0, 16, 6))]
-    expected = float(np.concatenate(per_batch).mean())  # batches of 6, 6, 4: a mean of batch means would differ
-    assert evaluate(model, x, k=k, batch_size=6, seed=2) == pytest.approx(expected, rel=1e-5)
-
-
-@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
-def test_evaluate_refuses_other_dtypes(model, x, dtype):
-    with pytest.raises(TypeError, match="x must be float32"):
-        evaluate(model, x.astype(dtype))
-
-
-@pytest.mark.parametrize("bad", ["shape3", "shape_flat", "empty", "grey"])
-def test_evaluate_refuses_bad_x(model, x, bad):
-    data = {"shape3": x[..., 0], "shape_flat": x.reshape(16, 784), "empty": x[:0], "grey": x * 0.5}[bad]
-    with pytest.raises(ValueError, match="x must"):
-        evaluate(model, data)
-
-
-@pytest.mark.parametrize("kwargs,message", [(dict(batch_size=0), "batch_size"), (dict(batch_size=2.5), "batch_size"),
-                                            (dict(estimator="exact"), "estimator"), (dict(k=0), "k must be"),
-                                            (dict(k=2.5), "k must be")])
-def test_evaluate_refuses_bad_settings(model, x, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        evaluate(model, x[:2], **kwargs)
 
 
 # ---------- bad input to the estimators ----------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["IMAGE_SHAPE", "ESTIMATORS", "is_positive_int", "positive_int", "nonnegative_int"]
+__all__ = ["IMAGE_SHAPE", "ESTIMATORS", "is_positive_int", "positive_int", "nonnegative_int", "check_momentum"]
 
 IMAGE_SHAPE = (28, 28, 1)  # (H, W, C) of one MNIST image as the models see it (lesson 01)
 ESTIMATORS = ("analytic", "mc")  # the ELBO's two estimators (lesson 06): analytic KL, single-sample Monte Carlo
@@ -43,3 +43,10 @@ def nonnegative_int(value, name: str) -> int:
     if not (_is_int(value) and value >= 0):
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
     return int(value)
+
+
+def check_momentum(value, name: str = "ema_momentum") -> float:
+    """The one check of a weight-average momentum (lesson 10): a number in [0, 1), as a float; 0 turns it off."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1) (0 turns weight averaging off), got {value!r}.")
+    return float(value)

@@ -1,13 +1,13 @@
 """The ELBO, its two estimators, and the importance-weighted bound on log p(x) (lesson 06).
 
 All per-example results have shape (B,) and are in nats per image. The training loss is the
-negative mean ELBO over the batch.
+negative mean ELBO over the batch. Means over a whole test set (:func:`mean_elbo`,
+:func:`mean_iwae_bound`) are computed by :mod:`vae_course.training.evaluation`.
 """
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import tensorflow as tf
 
 from vae_course.contracts import ESTIMATORS  # ("analytic", "mc"), re-exported
@@ -15,7 +15,7 @@ from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_norm
                                       reparameterize, sample_eps)
 from vae_course.validation import after_checks, as_float32, check_same_batch, positive_int
 
-__all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "iwae_bound", "evaluate"]
+__all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "iwae_bound"]
 
 
 def elbo_single_sample(x, mean, logvar, z, x_logits):
@@ -97,48 +97,3 @@ def iwae_bound(model, x, k, seed):
     x_k = tf.reshape(tf.broadcast_to(x, tf.concat([[k], tf.shape(x)], 0)), tf.concat([[-1], tf.shape(x)[1:]], 0))
     log_w = elbo_single_sample(x_k, tile(mean), tile(logvar), z, model.decode(z))  # (K*B,)
     return tf.reduce_logsumexp(tf.reshape(log_w, [k, b]), axis=0) - math.log(k)
-
-
-def evaluate(model, x, *, batch_size=1000, estimator="analytic", k=None, seed=0) -> float:
-    """Mean per-example ELBO (or, with ``k``, importance-weighted bound) over all of x, in nats.
-
-    Args:
-        model: a CVAE. x: float32 (N, 28, 28, 1) binary, e.g. the 10,000 test images.
-        batch_size: images per forward pass. For the ELBO it changes memory use only: example j
-            always gets row j of ``sample_eps((N, D), seed)``, whatever the batch size. With ``k``,
-            batch i draws its samples from the stateless seed (seed, i).
-        estimator: "analytic" or "mc" (ignored when ``k`` is given).
-        k: None for the ELBO, else the number of importance samples.
-        seed: int.
-
-    Returns:
-        The average over the N examples (not over batches), a Python float.
-    """
-    x = np.asarray(x)
-    if x.dtype != np.float32:
-        raise TypeError(f"x must be float32 of shape (N, 28, 28, 1) with values 0 and 1, got dtype {x.dtype}; "
-                        "use vae_course.preprocessing.binarize(images).")
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:
-        raise ValueError(f"x must have shape (N, 28, 28, 1) with N >= 1, got {x.shape}.")
-    if not np.all((x == 0) | (x == 1)):
-        raise ValueError("x must hold only 0 and 1 (binarized pixels); use vae_course.preprocessing.binarize(images).")
-    positive_int(batch_size, "batch_size")
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
-    # Compiled per call, closing over this model: a module-level tf.function taking the model as an
-    # argument would key its trace cache on the object, and a new model could reuse a dead one's id.
-    if k is None:
-        eps = sample_eps((len(x), model.latent_dim), seed)  # (N, D): one row per example
-        batch_values = tf.function(lambda xb, eb: model_elbo(model, xb, eb, estimator), reduce_retracing=True)
-    else:
-        batch_values = tf.function(lambda xb, sb: iwae_bound(model, xb, k, sb), reduce_retracing=True)
-    total = 0.0
-    for i, start in enumerate(range(0, len(x), batch_size)):
-        xb = tf.constant(x[start:start + batch_size])  # (B, 28, 28, 1)
-        if k is None:
-            values = batch_values(xb, eps[start:start + batch_size])
-        else:
-            values = batch_values(xb, tf.constant([seed, i], tf.int64))
-        total += float(tf.reduce_sum(values))  # a sum, so a smaller last batch gets its due weight
-    return total / len(x)
-

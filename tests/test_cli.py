@@ -155,11 +155,15 @@ def test_python_dash_m_entry_point_shows_usage():
     assert result.returncode == 2 and "usage: vae-course" in result.stderr
 
 
-def test_preset_names_match_the_presets():
-    from vae_course.cli import PRESET_NAMES
+def test_every_preset_parses_and_others_are_refused():
     from vae_course.training import PRESETS
 
-    assert sorted(PRESET_NAMES) == sorted(PRESETS)
+    parser = build_parser()
+    assert sorted(PRESETS) == ["course", "tutorial"]
+    for name in PRESETS:
+        assert parser.parse_args(["train", "--preset", name]).preset == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--preset", "fast"])
 
 
 def test_preset_settings_can_be_overridden():

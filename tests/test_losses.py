@@ -89,7 +89,9 @@ def test_estimators_agree_in_expectation(model, x):
     """E_z[ log p(z) − log q(z|x) ] = −KL(q ‖ p): average the paired difference over many eps draws."""
     draws, b = 200, 8
     mean, logvar = model.encode(x[:b])  # (8, D)
-    tile = lambda t: tf.reshape(tf.broadcast_to(t, (draws, *t.shape)), (draws * b, *t.shape[1:]))
+    def tile(t):
+        return tf.reshape(tf.broadcast_to(t, (draws, *t.shape)), (draws * b, *t.shape[1:]))
+
     mean_k, logvar_k, x_k = tile(mean), tile(logvar), tile(tf.constant(x[:b]))
     z = reparameterize(mean_k, logvar_k, sample_eps((draws * b, LATENT), seed=11))
     x_logits = model.decode(z)

@@ -4,16 +4,16 @@ from statistics import NormalDist
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.collections import PathCollection
 
-from vae_course import plotting  # noqa: E402
-from vae_course.distributions import sample_eps  # noqa: E402
-from vae_course.image_files import grid_array  # noqa: E402
-from vae_course.models import CVAE  # noqa: E402
+from vae_course import plotting
+from vae_course.distributions import sample_eps
+from vae_course.image_files import grid_array
+from vae_course.models import CVAE
 
 
 @pytest.fixture(scope="module")

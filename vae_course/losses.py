@@ -92,7 +92,9 @@ def iwae_bound(model, x, k, seed):
     mean, logvar = model.encode(x)  # (B, D)
     b, d = tf.shape(mean)[0], mean.shape[-1]
     eps = sample_eps(tf.stack([k, b, d]), seed)  # (K, B, D)
-    tile = lambda t: tf.reshape(tf.broadcast_to(t, [k, b, d]), [-1, d])  # (K*B, D)
+    def tile(t):  # (B, D) -> (K*B, D), K copies
+        return tf.reshape(tf.broadcast_to(t, [k, b, d]), [-1, d])
+
     z = reparameterize(tile(mean), tile(logvar), tf.reshape(eps, [-1, d]))
     x_k = tf.reshape(tf.broadcast_to(x, tf.concat([[k], tf.shape(x)], 0)), tf.concat([[-1], tf.shape(x)[1:]], 0))
     log_w = elbo_single_sample(x_k, tile(mean), tile(logvar), z, model.decode(z))  # (K*B,)

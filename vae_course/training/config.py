@@ -66,11 +66,11 @@ class TrainConfig:
     def steps_per_epoch(self) -> int:
         return -(-self.train_examples // self.batch_size)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_dict(cls, saved: dict) -> "TrainConfig":
+    def from_dict(cls, saved: dict) -> TrainConfig:
         """The config a run folder recorded; settings added since then take their *off* value."""
         return cls(**{**LEGACY_VALUES, **saved})
 

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from vae_course.contracts import ESTIMATORS, IMAGE_SHAPE, is_positive_int, nonnegative_int, positive_int
+from vae_course.contracts import (ESTIMATORS, IMAGE_SHAPE, check_momentum, is_positive_int, nonnegative_int,
+                                  positive_int)
 
 
 @pytest.mark.parametrize("value", [1, 7, np.int64(3), np.uint8(1)])
@@ -46,3 +47,14 @@ def test_importing_contracts_imports_neither_tensorflow_nor_numpy():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.5, 0.999, np.float32(0.9)])
+def test_check_momentum_accepts_zero_up_to_but_not_one(value):
+    assert check_momentum(value) == pytest.approx(float(value)) and type(check_momentum(value)) is float
+
+
+@pytest.mark.parametrize("value", [1, 1.0, -0.1, float("nan"), float("inf"), True, "0.5", None])
+def test_check_momentum_refuses_the_rest_naming_the_range(value):
+    with pytest.raises(ValueError, match=r"^m must be in \[0, 1\) \(0 turns weight averaging off\), got "):
+        check_momentum(value, "m")

@@ -154,3 +154,22 @@ def test_progress_bar_shows_the_eta_of_the_run():
     bar.update(140.0, steps=4)  # 4 steps in 2 s: 0.5 s per step, 4 steps left in this phase
     assert later["sps"] == pytest.approx(0.5)
     assert "6/10 loss 140.00 128 img/s ETA 0:02 (run 1:22)" in out.getvalue()  # 2 + 50 + 30 s
+
+
+def test_run_progress_adds_the_epochs_evaluations_and_work_after_fit_left():
+    from vae_course.training import TrainConfig
+    from vae_course.training.progress import RunProgress
+
+    config = TrainConfig(epochs=4, batch_size=50, train_examples=1000)  # 20 steps per epoch
+    progress = RunProgress(config, epoch_test_images=300, stream=io.StringIO(), work_after_fit=2.5)
+    # after epoch 2 of 4 (index 1), at 0.1 s per step: 2 epochs of 20 steps, then 3 + 2.5 evaluations;
+    # an evaluation not yet timed is guessed at a third of training on as many images: 300 / 50 * 0.1 / 3
+    assert progress.after_epoch(1, 0.1) == pytest.approx(2 * 20 * 0.1 + 5.5 * 0.2)
+    with progress.evaluation():
+        pass
+    assert 0 <= progress.eval_seconds < 0.5
+    progress.eval_seconds = 7.0  # once timed, the measured evaluation counts
+    assert progress.after_epoch(3, 0.1) == pytest.approx(0 + 3.5 * 7.0)  # the last epoch: its evaluation and after
+    bar = progress.epoch_bar(2, start=5)
+    assert (bar.total, bar.images_per_step, bar.step, bar.prefix) == (20, 50, 5, "epoch 3/4")
+    assert bar.later(0.1) == pytest.approx(progress.after_epoch(2, 0.1))

@@ -16,7 +16,7 @@ import tensorflow_probability as tfp
 
 from vae_course.distributions import (decoder_distribution, encoder_distribution, prior_distribution,
                                       reparameterize, sample_eps)
-from vae_course.losses import elbo_analytic, elbo_single_sample, iwae_bound, model_elbo
+from vae_course.losses import elbo_analytic, elbo_single_sample, model_iwae_bound, model_elbo
 from vae_course.models import CVAE
 
 tfd = tfp.distributions
@@ -108,25 +108,25 @@ def test_estimators_agree_in_expectation(model, x):
 # ---------- the IWAE bound ----------
 
 def test_iwae_with_one_sample_is_the_single_sample_elbo_for_the_same_eps(model, x):
-    # iwae_bound draws eps of shape (1, B, D) from the seed; the stateless stream does not depend on the
+    # model_iwae_bound draws eps of shape (1, B, D) from the seed; the stateless stream does not depend on the
     # shape, so sample_eps((B, D), seed) is the same noise.
     eps = sample_eps((16, LATENT), seed=7)
     assert np.array_equal(sample_eps((1, 16, LATENT), seed=7).numpy()[0], eps.numpy())
-    np.testing.assert_allclose(iwae_bound(model, x, 1, seed=7), model_elbo(model, x, eps, "mc"), rtol=1e-6)
+    np.testing.assert_allclose(model_iwae_bound(model, x, 1, seed=7), model_elbo(model, x, eps, "mc"), rtol=1e-6)
 
 
 def test_iwae_equals_log_mean_exp_of_importance_weights(model, x):
     k = 5
-    eps = sample_eps((k, 16, LATENT), seed=9)  # the noise iwae_bound draws for this seed
+    eps = sample_eps((k, 16, LATENT), seed=9)  # the noise model_iwae_bound draws for this seed
     log_w = np.stack([model_elbo(model, x, eps[i], "mc").numpy() for i in range(k)])  # (K, B)
-    got = iwae_bound(model, x, k, seed=9)
+    got = model_iwae_bound(model, x, k, seed=9)
     assert got.shape == (16,) and got.dtype == tf.float32
     np.testing.assert_allclose(got, np_logmeanexp(log_w), rtol=1e-5)
     assert np.all(got.numpy() >= log_w.mean(axis=0) - 1e-3)  # Jensen: log-mean-exp ≥ mean
 
 
 def test_mean_iwae_bound_rises_with_k_and_sits_above_the_elbo(model, x):
-    bound = tf.function(iwae_bound)  # one trace per k: the seed is a tensor
+    bound = tf.function(model_iwae_bound)  # one trace per k: the seed is a tensor
 
     def mean_bound(k, repeats):
         values = [float(tf.reduce_mean(bound(model, x, k, tf.constant([s, 0])))) for s in range(repeats)]
@@ -184,4 +184,4 @@ def test_model_elbo_and_iwae_refuse_bad_settings(model, x):
         model_elbo(model, x, sample_eps((16, LATENT + 1), seed=0))
     for k in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="k must be a positive integer"):
-            iwae_bound(model, x, k, seed=0)
+            model_iwae_bound(model, x, k, seed=0)

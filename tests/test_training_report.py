@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from vae_course.distributions import sample_eps
-from vae_course.losses import iwae_bound, model_elbo
+from vae_course.losses import model_iwae_bound, model_elbo
 from vae_course.models import CVAE
 from vae_course.training.evaluation import Evaluator, evaluation_subset, mean_elbo, mean_iwae_bound, subset_correction
 from vae_course.training.progress import ProgressBar
@@ -74,9 +74,9 @@ def test_mean_elbo_is_the_per_image_mean_whatever_the_batch_size(model, x, estim
 
 def test_mean_iwae_bound_weighs_every_image_equally(model, x):
     k = 3
-    one_batch = float(np.mean(iwae_bound(model, x, k, seed=(2, 0))))
+    one_batch = float(np.mean(model_iwae_bound(model, x, k, seed=(2, 0))))
     assert mean_iwae_bound(model, x, k, images_per_batch=16, seed=2) == pytest.approx(one_batch, rel=1e-5)
-    per_batch = [iwae_bound(model, x[s:s + 6], k, seed=(2, i)).numpy() for i, s in enumerate(range(0, 16, 6))]
+    per_batch = [model_iwae_bound(model, x[s:s + 6], k, seed=(2, i)).numpy() for i, s in enumerate(range(0, 16, 6))]
     expected = float(np.concatenate(per_batch).mean())  # batches of 6, 6, 4: a mean of batch means would differ
     assert mean_iwae_bound(model, x, k, images_per_batch=6, seed=2) == pytest.approx(expected, rel=1e-5)
     assert mean_iwae_bound(model, x, k, seed=2) > mean_elbo(model, x, seed=2) - 1.0  # a tighter bound, up to noise

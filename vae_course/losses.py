@@ -15,7 +15,7 @@ from vae_course.distributions import (bernoulli_log_likelihood, kl_standard_norm
                                       reparameterize, sample_eps)
 from vae_course.validation import after_checks, as_float32, check_same_batch, positive_int
 
-__all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "iwae_bound"]
+__all__ = ["ESTIMATORS", "elbo_single_sample", "elbo_analytic", "model_elbo", "model_iwae_bound"]
 
 
 def elbo_single_sample(x, mean, logvar, z, x_logits):
@@ -77,8 +77,11 @@ def model_elbo(model, x, eps, estimator="analytic"):
     return elbo_single_sample(x, mean, logvar, z, x_logits)
 
 
-def iwae_bound(model, x, k, seed):
-    """Importance-weighted lower bound on log p(x) with k samples (Burda et al., 2016).
+def model_iwae_bound(model, x, k, seed):
+    """Importance-weighted lower bound on log p(x) of ``model`` with k samples (Burda et al., 2016).
+
+    Named like :func:`model_elbo`: it runs the model. (Exercise 06.3's ``iwae_bound`` takes the
+    log-weights instead.)
 
     log p(x) ≥ L_k = E[ log (1/k) Σ_i p(x, z_i) / q(z_i|x) ],  z_i ~ q(z|x);  L_1 = ELBO, L_k ↑ log p(x).
 

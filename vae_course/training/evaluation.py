@@ -4,7 +4,7 @@ Two named bounds, each a mean over the N images of a test set, in nats per image
 
 - :func:`mean_elbo`: the ELBO of :func:`vae_course.losses.model_elbo`; image j gets row j of
   ``sample_eps((N, D), seed)``, so the value does not depend on the batch size.
-- :func:`mean_iwae_bound`: the importance-weighted bound of :func:`vae_course.losses.iwae_bound`;
+- :func:`mean_iwae_bound`: the importance-weighted bound of :func:`vae_course.losses.model_iwae_bound`;
   batch i of ``images_per_batch`` images draws its K samples from the stateless seed (seed, i).
 
 Both use :class:`Evaluator`, whose forward passes are traced once; training uses it directly, per
@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from vae_course.contracts import ESTIMATORS, positive_int
 from vae_course.distributions import sample_eps
-from vae_course.losses import iwae_bound, model_elbo
+from vae_course.losses import model_iwae_bound, model_elbo
 from vae_course.training.progress import ProgressBar
 
 IWAE_SUBSET_SIZE = 500  # test images for the final IWAE bound (see the module docstring)
@@ -136,7 +136,7 @@ class Evaluator:
         """
         k = positive_int(k, "k")
         if k not in self._iwae:
-            self._iwae[k] = tf.function(lambda x, s: iwae_bound(self.model, x, k, s),
+            self._iwae[k] = tf.function(lambda x, s: model_iwae_bound(self.model, x, k, s),
                                         input_signature=self._iwae_signature)
         per = max(1, IWAE_IMAGES_PER_BATCH // k) if images_per_batch is None else positive_int(
             images_per_batch, "images_per_batch")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import linecache
 import random
 import re
 from pathlib import Path
@@ -55,6 +56,7 @@ def compared_outputs(outputs) -> dict:
 
 def run_cell(source: str, namespace: dict, where: str) -> list:
     """Runs one cell as a kernel would (its last expression's value is shown); returns its outputs."""
+    linecache.cache[where] = (len(source), None, source.splitlines(True), where)  # tracebacks show the cell's lines
     tree = ast.parse(source, where)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     shown = last is not None and not source.rstrip().endswith(";")

@@ -115,8 +115,8 @@ def test_pasted_answers_give_back_the_solution_code(name):
 def test_pasted_answers_pass_the_checks(name, capsys):
     """The round trip, run in this process: the pasted exercise's cells run and every check prints ✓.
 
-    Check cells run up to their "# Use it" part (it loads MNIST or trains; the solution notebooks,
-    run by nbval in `make test`, cover it).
+    Check cells run up to their "# Use it" part (it loads MNIST or trains; tests/test_solutions.py runs
+    the solution notebooks with it).
     """
     pasted = paste_answers(generate_exercise(solution(name)), solution(name))
     namespace = {"__name__": "__main__"}

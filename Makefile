@@ -61,8 +61,15 @@ train: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# pytest-xdist: -n auto --dist loadfile, one worker per core; all the tests of one file, and so all the
+# cells of one notebook (nbval runs them in one kernel, in order), go to the same worker.
+# --no-loadscope-reorder: files are handed out in testpaths order, the lessons first (each starts a
+# kernel that imports TensorFlow: the longest files), so that no long file starts last.
+# --maxprocesses 4: each worker imports TensorFlow (about 2 GB of memory); more no longer help.
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # A throwaway venv in $(COLAB_WORK) (deleted first) with the Colab-like versions of
 # vae_course/tooling/colab_check.py; the package is installed there by the notebooks' own set-up cell.

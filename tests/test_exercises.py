@@ -115,8 +115,8 @@ def test_pasted_answers_give_back_the_solution_code(name):
 def test_pasted_answers_pass_the_checks(name, capsys):
     """The round trip, run in this process: the pasted exercise's cells run and every check prints ✓.
 
-    Check cells run up to their "# Use it" part (it loads MNIST or trains; the solution notebooks,
-    run by nbval in `make test`, cover it).
+    Check cells run up to their "# Use it" part (it loads MNIST or trains; tests/test_solutions.py runs
+    the solution notebooks with it).
     """
     pasted = paste_answers(generate_exercise(solution(name)), solution(name))
     namespace = {"__name__": "__main__"}
@@ -195,7 +195,8 @@ def test_nbval_verdict_ignores_outputs_saved_by_the_learner(tmp_path, executed_s
     stale = executed_stubs[name]  # executed while unsolved: its check cell holds an error output
     assert any(o.output_type == "error" for c in stale.cells if c.cell_type == "code" for o in c.outputs)
     write_notebook(paste_answers(stale, solution(name)), tmp_path / f"{name}.ipynb")
-    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-rA", "-c", str(ROOT / "pyproject.toml"),
+    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-rA", "-p", "no:cacheprovider",
+                          "-c", str(ROOT / "pyproject.toml"),
                           "--rootdir", str(ROOT), str(tmp_path / f"{name}.ipynb")],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout[-3000:]

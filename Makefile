@@ -19,10 +19,11 @@ EXTRAS      := lab,test,site,cluster
 COLAB_PYTHON ?= $(or $(shell python3.12 -c '$(SUPPORTED)' >/dev/null 2>&1 && echo python3.12),$(PYTHON))
 COLAB_WORK   ?= build/colab-check
 
-.PHONY: help check-python install train test check-colab lab exercises progress benchmark site colab slides figures clean
+.PHONY: help check-python install train lint test check-colab lab exercises progress benchmark site colab slides figures clean
 
 help:
 	@echo "make train      train the course model (preset 'course'); results in runs/"
+	@echo "make lint       ruff on the package, tests, scripts and benchmarks (pyproject.toml [tool.ruff])"
 	@echo "make test       run the unit tests, every lesson and solution notebook, and the website in a browser"
 	@echo "make check-colab  lesson 01 and exercise 03 on a Colab-like runtime (TensorFlow 2.19, NumPy 2.0), set up as on Colab"
 	@echo "make lab        open the lessons in JupyterLab"
@@ -55,6 +56,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 train: $(STAMP)
 	$(BIN)/vae-course train --preset course --out runs/course
+
+# ruff, configured in pyproject.toml ([tool.ruff]): any finding fails it (CI runs it before make test).
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # pytest-xdist: -n auto --dist loadfile, one worker per core; all the tests of one file, and so all the
 # cells of one notebook (nbval runs them in one kernel, in order), go to the same worker.

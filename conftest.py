@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
 os.environ.setdefault("KMP_WARNINGS", "0")
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")  # the test process draws off-screen; kernels keep their inline backend
 

@@ -22,7 +22,7 @@ PRETRAINED = Path(__file__).resolve().parents[1] / "vae_course" / "pretrained"
 
 def _all_image_iwae(run: Path, report: dict) -> float:
     """The importance-weighted bound (K from the run) averaged over all 10,000 test images."""
-    from vae_course.losses import evaluate
+    from vae_course.training.evaluation import mean_iwae_bound
     from vae_course.models import CVAE, ModelConfig, load_weights
     from vae_course.preprocessing import load_binarized_mnist
 
@@ -30,7 +30,7 @@ def _all_image_iwae(run: Path, report: dict) -> float:
     model = load_weights(CVAE(config=ModelConfig(**{**config, "filters": tuple(config["filters"])})),
                          run / "model.weights.h5")
     _, (x_test, _) = load_binarized_mnist()
-    return evaluate(model, x_test, k=report["iwae_k"], batch_size=100)
+    return mean_iwae_bound(model, x_test, report["iwae_k"], images_per_batch=100)
 
 
 def main():

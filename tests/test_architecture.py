@@ -2,11 +2,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import matplotlib.pyplot as plt
+import tensorflow as tf
 
-from vae_course.demos.architecture import architecture_rows, plot_architecture  # noqa: E402
-from vae_course.models import CVAE  # noqa: E402
+from vae_course.demos.architecture import architecture_rows, plot_architecture
+from vae_course.models import CVAE
 
 
 def test_the_rows_carry_the_shapes_the_networks_produce():

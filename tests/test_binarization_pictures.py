@@ -2,11 +2,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from vae_course.demos.binarization_pictures import plot_binarizations, plot_dynamic_passes  # noqa: E402
+from vae_course.demos.binarization_pictures import plot_binarizations, plot_dynamic_passes
 
 
 

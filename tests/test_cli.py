@@ -12,10 +12,10 @@ import tensorflow as tf
 from vae_course.atomic_write import writable_folder_problem
 from vae_course.cli import build_parser, main
 from vae_course.distributions import sample_eps
-from vae_course.losses import evaluate, model_elbo
+from vae_course.losses import model_elbo
 from vae_course.models import CVAE, load_weights
 from vae_course.preprocessing import load_binarized_mnist
-from vae_course.training.evaluation import iwae_subset
+from vae_course.training.evaluation import evaluation_subset, mean_elbo
 from vae_course.training.run_folder import read_metrics
 from vae_course.training.command import _config_from_args
 from vae_course.training.progress import format_seconds
@@ -127,11 +127,11 @@ def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):
     # the per-epoch test ELBO: a fixed random 2,000 of the test images, eps row j for test image j
     model = load_weights(CVAE(latent_dim=2), out / "model.weights.h5")
     x_test = load_binarized_mnist(mnist_dir)[1][0]  # (10000, 28, 28, 1)
-    subset = iwae_subset(10000, 2000)
+    subset = evaluation_subset(10000, 2000)
     eps = sample_eps((10000, 2), 0).numpy()[subset]  # (2000, 2)
     assert metrics[-1]["test_elbo"] == pytest.approx(float(tf.reduce_mean(model_elbo(model, x_test[subset], eps))),
                                                      abs=1e-3)
-    assert report["test_elbo"] == pytest.approx(evaluate(model, x_test, seed=0), abs=1e-3)  # all 10,000
+    assert report["test_elbo"] == pytest.approx(mean_elbo(model, x_test, seed=0), abs=1e-3)  # all 10,000
     assert report["iwae"] >= report["test_elbo"] - 1.0 and report["iwae_k"] == 2
     assert report["iwae_subset_size"] == 500 and 0 < report["iwae_standard_error"] < 1.0
     split = report["wall_split"]  # every second of the run charged to one phase
@@ -155,11 +155,15 @@ def test_python_dash_m_entry_point_shows_usage():
     assert result.returncode == 2 and "usage: vae-course" in result.stderr
 
 
-def test_preset_names_match_the_presets():
-    from vae_course.cli import PRESET_NAMES
+def test_every_preset_parses_and_others_are_refused():
     from vae_course.training import PRESETS
 
-    assert sorted(PRESET_NAMES) == sorted(PRESETS)
+    parser = build_parser()
+    assert sorted(PRESETS) == ["course", "tutorial"]
+    for name in PRESETS:
+        assert parser.parse_args(["train", "--preset", name]).preset == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--preset", "fast"])
 
 
 def test_preset_settings_can_be_overridden():

@@ -2,13 +2,13 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tensorflow_probability as tfp  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
 
-from vae_course.demos.covariance import (best_diagonal_variances, check_gaussian, covariance_ellipse,  # noqa: E402
+from vae_course.demos.covariance import (best_diagonal_variances, check_gaussian, covariance_ellipse,
                                    gaussian_density, num_gaussian_parameters, plot_gaussian_2d,
                                    plot_normal_densities)
 

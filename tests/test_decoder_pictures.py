@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from vae_course.demos import decoder_pictures  # noqa: E402
+from vae_course.demos import decoder_pictures
 
 
 
@@ -54,14 +54,14 @@ def test_decoder_panels_draw_into_a_given_figure_and_refuse_a_batch_or_one_sided
 
 def test_mean_and_samples_tile_the_mean_first_then_each_sample():
     logits, mean, sample = _decoded(n=5)
-    ax = decoder_pictures.plot_mean_and_samples(mean[0], sample)
+    (ax,) = decoder_pictures.plot_mean_and_samples(mean[0], sample).axes
     grid = ax.images[0].get_array()
     assert grid.shape == (28, 6 * 29 - 1)  # one row of 6 tiles with 1-pixel separators
     expected = [mean[0]] + list(sample)
     for k, img in enumerate(expected):
         np.testing.assert_array_equal(grid[:, k * 29:k * 29 + 28], np.round(img[..., 0] * 255).astype(np.uint8))
     assert ax.get_title() == "mean (first) and 5 samples of p(x|z), same z"
-    assert decoder_pictures.plot_mean_and_samples(mean[:1], sample, ax=ax) is ax  # (1, 28, 28, 1) accepted
+    assert decoder_pictures.plot_mean_and_samples(mean[:1], sample, ax=ax) is ax.figure  # (1, 28, 28, 1) accepted
 
 
 def test_mean_and_samples_refuse_bad_shapes():

@@ -2,14 +2,14 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.figure import Figure
 
-from vae_course.demos import elbo_pictures  # noqa: E402
-from vae_course.distributions import sample_eps  # noqa: E402
-from vae_course.losses import iwae_bound  # noqa: E402
+from vae_course.demos import elbo_pictures
+from vae_course.distributions import sample_eps
+from vae_course.losses import model_iwae_bound
 
 
 
@@ -77,7 +77,7 @@ def test_iwae_bounds_average_the_chunks_with_the_documented_seeds():
     model, x = LinearModel(), _images(n=5)
     got = elbo_pictures.iwae_bounds(model, x, [1, 3], chunk=2)
     for value, k in zip(got, [1, 3], strict=True):
-        per_image = np.concatenate([iwae_bound(model, x[j:j + 2], k, seed=(k, j)) for j in (0, 2, 4)])  # (5,)
+        per_image = np.concatenate([model_iwae_bound(model, x[j:j + 2], k, seed=(k, j)) for j in (0, 2, 4)])  # (5,)
         assert value == pytest.approx(float(np.mean(per_image)), rel=1e-6)
     with pytest.raises(ValueError, match="chunk"):
         elbo_pictures.iwae_bounds(model, x, [1], chunk=0)

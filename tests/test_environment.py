@@ -30,7 +30,7 @@ from vae_course.tooling.colab_check import COLAB_RUNTIME
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9._,-]+\])?==(?P<version>\d[0-9A-Za-z.+!-]*)$")
 EXTRAS = {"lab", "test", "site", "cluster"}
-TOOLS = {"jupyterlab", "ipykernel", "pytest", "nbval", "nbclient", "nbformat", "pytest-xdist", "playwright",
+TOOLS = {"jupyterlab", "ipykernel", "pytest", "nbval", "nbclient", "nbformat", "pytest-xdist", "playwright", "ruff",
          "jupyter-book", "sphinx", "myst-nb", "sphinx-book-theme", "sphinx-mathjax-offline", "distributed"}
 
 
@@ -180,7 +180,7 @@ def test_the_tools_are_extras(extras):
     names = {group: {canonicalize_name(r.name) for r in reqs} for group, reqs in extras.items()}
     assert set(names) == EXTRAS
     assert names["lab"] == {"jupyterlab", "ipykernel"}
-    assert names["test"] == {"pytest", "nbval", "nbclient", "nbformat", "pytest-xdist", "playwright"}
+    assert names["test"] == {"pytest", "nbval", "nbclient", "nbformat", "pytest-xdist", "playwright", "ruff"}
     assert {"jupyter-book", "sphinx-mathjax-offline"} <= names["site"] and "playwright" not in names["site"]
     assert names["cluster"] == {"distributed"}
     assert set().union(*names.values()) == TOOLS
@@ -228,7 +228,9 @@ def test_make_and_ci_install_with_the_constraints():
     assert re.search(r"^EXTRAS\s*:= lab,test,site,cluster$", makefile, re.M)
     assert re.search(r"^\$\(STAMP\): pyproject.toml \$\(CONSTRAINTS\)$", makefile, re.M), "the stamp must depend on both"
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert ci.index("make test") < ci.index("make check-colab")
+    assert ci.index("make lint") < ci.index("make test") < ci.index("make check-colab")  # a lint finding fails CI first
+    lint_recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "ruff check ." in lint_recipe
     test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
     assert "check-colab" not in test_recipe and "colab_check" not in test_recipe
 

@@ -70,7 +70,9 @@ def test_other_objective_and_a_case_where_score_function_wins():
     # f(z) = sin(k z): d/dμ E[sin(kz)] = k cos(kμ) exp(-k²σ²/2). For fast oscillation the
     # pathwise gradient k cos(kz) has variance ≈ k²/2 while the score function's stays ≈ 1/(2σ²).
     k, mean, std, n = 5.0, 0.3, 1.0, 200_000
-    f = lambda z: tf.sin(k * z)
+    def f(z):
+        return tf.sin(k * z)
+
     truth = k * math.cos(k * mean) * math.exp(-(k * std) ** 2 / 2)
     rep = reparameterization_gradients(f, mean, std, _eps(n, 4)).numpy().astype(np.float64)
     sf = score_function_gradients(f, mean, std, _eps(n, 5)).numpy().astype(np.float64)

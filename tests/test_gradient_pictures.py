@@ -2,13 +2,13 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.figure import Figure
 
-from vae_course.demos import gradient_estimators, gradient_pictures  # noqa: E402
-from vae_course.distributions import sample_eps  # noqa: E402
+from vae_course.demos import gradient_estimators, gradient_pictures
+from vae_course.distributions import sample_eps
 
 
 

@@ -5,12 +5,12 @@ import imageio.v3 as iio
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-from vae_course.image_files import SEPARATOR, grid_array, save_figure, to_uint8, write_gif  # noqa: E402
+from vae_course.image_files import SEPARATOR, grid_array, save_figure, to_uint8, write_gif
 
 
 def _reference_grid(images, ncols):

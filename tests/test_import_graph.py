@@ -106,6 +106,58 @@ def test_importing_the_command_line_imports_no_tensorflow():
     assert result.stdout.strip() == "[]"
 
 
+# The layers, from the bottom: the core (the modules lessons and instructors use, and training) may
+# import only the core; checks/ (exercises), demos/ (lesson pictures) and tooling/ (site, slides,
+# progress, figures) sit on top of it; cli.py and __main__.py are entry points over everything.
+UPPER_PACKAGES = ("checks", "demos", "tooling")
+ENTRY_POINTS = ("vae_course.cli", "vae_course.__main__")
+
+
+def is_core(name: str) -> bool:
+    parts = name.split(".")
+    return name not in ENTRY_POINTS and (len(parts) == 1 or parts[1] not in UPPER_PACKAGES)
+
+
+def layering_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Each 'core -> upper' edge of the import graph, as text."""
+    return [f"{name} imports {other}" for name in sorted(graph) if is_core(name)
+            for other in sorted(graph[name]) if not is_core(other)]
+
+
+def test_the_core_never_imports_checks_demos_or_tooling():
+    graph = import_graph()
+    assert {"vae_course.models", "vae_course.training.loop", "vae_course.plotting"} <= {m for m in graph if is_core(m)}
+    assert not any(is_core(m) for m in ("vae_course.checks.elbo", "vae_course.demos.networks",
+                                        "vae_course.tooling.figures", "vae_course.cli"))
+    # the check itself, on a made-up graph
+    assert layering_violations({"vae_course.losses": {"vae_course.demos.elbo_gap"},
+                                "vae_course.demos.elbo_gap": {"vae_course.losses"}}) == [
+        "vae_course.losses imports vae_course.demos.elbo_gap"]
+    violations = layering_violations(graph)
+    assert not violations, "the core reaches up a layer: " + "; ".join(violations)
+
+
+def test_the_model_does_not_depend_on_the_data_files():
+    graph = import_graph()
+    assert "vae_course.contracts" in graph["vae_course.models"]  # IMAGE_SHAPE comes from the shared contracts
+    assert not graph["vae_course.models"] & {"vae_course.data", "vae_course.preprocessing"}
+
+
+def test_parsing_every_command_line_imports_no_tensorflow():
+    """Parsing (every integer, float and choice flag included) is plain Python: TensorFlow starts only to train."""
+    code = ("import sys; from vae_course.cli import build_parser; p = build_parser(); "
+            "p.parse_args(['train', '--preset', 'tutorial', '--epochs', '2', '--latent-dim', '3', '--batch-size', '8', "
+            "'--learning-rate', '0.01', '--ema-momentum', '0.5', '--warmup-epochs', '0.5', '--seed', '0', "
+            "'--train-examples', '100', '--iwae-k', '0', '--out', 'x']); "
+            "p.parse_args(['progress', '03']); p.parse_args(['figures', 'out', '--only', '09_*']); "
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_probability', "
+            "'keras', 'tf_keras', 'matplotlib')); print(heavy)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def top_level_names(tree: ast.Module) -> set[str]:
     """Names a module binds at its top level (definitions, assignments, imports), read from its source."""
     names = set()
@@ -118,6 +170,9 @@ def top_level_names(tree: ast.Module) -> set[str]:
                 names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY_EXPORTS"
+                                                for t in node.targets):
+            names.update(ast.literal_eval(node.value))  # a package's names loaded on first use (PEP 562)
     return names
 
 

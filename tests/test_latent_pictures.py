@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.figure import Figure
 
-from vae_course.demos.latent_pictures import plot_latent_paths, plot_reconstructions_by_model  # noqa: E402
+from vae_course.demos.latent_pictures import plot_latent_paths, plot_reconstructions_by_model
 
 
 

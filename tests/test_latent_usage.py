@@ -2,11 +2,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from vae_course.demos.latent_usage import activity, kl_per_dimension, plot_latent_usage  # noqa: E402
+from vae_course.demos.latent_usage import activity, kl_per_dimension, plot_latent_usage
 
 
 def test_kl_per_dimension_is_the_closed_form_averaged_over_images():

@@ -4,13 +4,13 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.patches import FancyArrowPatch
 
-from vae_course.demos.elbo_gap import elbo_decomposition, plot_elbo_gap  # noqa: E402
-from vae_course.demos.reparameterization_graph import draw_sampling_graph  # noqa: E402
+from vae_course.demos.elbo_gap import elbo_decomposition, plot_elbo_gap
+from vae_course.demos.reparameterization_graph import draw_sampling_graph
 
 
 

@@ -4,12 +4,12 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow_probability as tfp  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow_probability as tfp
 
-from vae_course.demos.log_density_terms import log_density_terms, plot_log_density_terms  # noqa: E402
+from vae_course.demos.log_density_terms import log_density_terms, plot_log_density_terms
 
 tfd = tfp.distributions
 

@@ -16,7 +16,7 @@ import tensorflow_probability as tfp
 
 from vae_course.distributions import (decoder_distribution, encoder_distribution, prior_distribution,
                                       reparameterize, sample_eps)
-from vae_course.losses import elbo_analytic, elbo_single_sample, evaluate, iwae_bound, model_elbo
+from vae_course.losses import elbo_analytic, elbo_single_sample, model_iwae_bound, model_elbo
 from vae_course.models import CVAE
 
 tfd = tfp.distributions
@@ -89,7 +89,9 @@ def test_estimators_agree_in_expectation(model, x):
     """E_z[ log p(z) − log q(z|x) ] = −KL(q ‖ p): average the paired difference over many eps draws."""
     draws, b = 200, 8
     mean, logvar = model.encode(x[:b])  # (8, D)
-    tile = lambda t: tf.reshape(tf.broadcast_to(t, (draws, *t.shape)), (draws * b, *t.shape[1:]))
+    def tile(t):
+        return tf.reshape(tf.broadcast_to(t, (draws, *t.shape)), (draws * b, *t.shape[1:]))
+
     mean_k, logvar_k, x_k = tile(mean), tile(logvar), tile(tf.constant(x[:b]))
     z = reparameterize(mean_k, logvar_k, sample_eps((draws * b, LATENT), seed=11))
     x_logits = model.decode(z)
@@ -106,76 +108,36 @@ def test_estimators_agree_in_expectation(model, x):
 # ---------- the IWAE bound ----------
 
 def test_iwae_with_one_sample_is_the_single_sample_elbo_for_the_same_eps(model, x):
-    # iwae_bound draws eps of shape (1, B, D) from the seed; the stateless stream does not depend on the
+    # model_iwae_bound draws eps of shape (1, B, D) from the seed; the stateless stream does not depend on the
     # shape, so sample_eps((B, D), seed) is the same noise.
     eps = sample_eps((16, LATENT), seed=7)
     assert np.array_equal(sample_eps((1, 16, LATENT), seed=7).numpy()[0], eps.numpy())
-    np.testing.assert_allclose(iwae_bound(model, x, 1, seed=7), model_elbo(model, x, eps, "mc"), rtol=1e-6)
+    np.testing.assert_allclose(model_iwae_bound(model, x, 1, seed=7), model_elbo(model, x, eps, "mc"), rtol=1e-6)
 
 
 def test_iwae_equals_log_mean_exp_of_importance_weights(model, x):
     k = 5
-    eps = sample_eps((k, 16, LATENT), seed=9)  # the noise iwae_bound draws for this seed
+    eps = sample_eps((k, 16, LATENT), seed=9)  # the noise model_iwae_bound draws for this seed
     log_w = np.stack([model_elbo(model, x, eps[i], "mc").numpy() for i in range(k)])  # (K, B)
-    got = iwae_bound(model, x, k, seed=9)
+    got = model_iwae_bound(model, x, k, seed=9)
     assert got.shape == (16,) and got.dtype == tf.float32
     np.testing.assert_allclose(got, np_logmeanexp(log_w), rtol=1e-5)
     assert np.all(got.numpy() >= log_w.mean(axis=0) - 1e-3)  # Jensen: log-mean-exp ≥ mean
 
 
 def test_mean_iwae_bound_rises_with_k_and_sits_above_the_elbo(model, x):
-    bound = tf.function(iwae_bound)  # one trace per k: the seed is a tensor
+    bound = tf.function(model_iwae_bound)  # one trace per k: the seed is a tensor
 
     def mean_bound(k, repeats):
         values = [float(tf.reduce_mean(bound(model, x, k, tf.constant([s, 0])))) for s in range(repeats)]
         return np.mean(values), np.std(values, ddof=1) / math.sqrt(repeats)
 
     (l1, se1), (l5, se5), (l50, se50) = mean_bound(1, 40), mean_bound(5, 8), mean_bound(50, 2)
-    elbo = evaluate(model, x, estimator="analytic", seed=0)
+    elbo = float(np.mean(model_elbo(model, x, sample_eps((len(x), LATENT), seed=0), "analytic")))
     assert l5 - l1 > 4 * math.hypot(se1, se5)
     assert l50 - l5 > 4 * math.hypot(se5, se50)
     assert l5 > elbo and l50 > elbo
     assert abs(l1 - elbo) < 4 * se1 + 0.05  # L_1 is the ELBO in expectation
-
-
-# ---------- evaluate ----------
-
-@pytest.mark.parametrize("estimator", ["analytic", "mc"])
-def test_evaluate_is_the_per_example_mean_whatever_the_batch_size(model, x, estimator):
-    expected = float(np.mean(model_elbo(model, x, sample_eps((16, LATENT), seed=4), estimator)))
-    for batch_size in (3, 5, 16, 1000):  # 3 and 5 leave a smaller last batch
-        assert evaluate(model, x, batch_size=batch_size, estimator=estimator, seed=4) == pytest.approx(expected, rel=1e-5)
-    assert evaluate(model, x, estimator=estimator, seed=5) != pytest.approx(expected, rel=1e-7)
-
-
-def test_evaluate_iwae_weighs_every_example_equally(model, x):
-    k = 3
-    one_batch = float(np.mean(iwae_bound(model, x, k, seed=(2, 0))))
-    assert evaluate(model, x, k=k, batch_size=16, seed=2) == pytest.approx(one_batch, rel=1e-5)
-    per_batch = [iwae_bound(model, x[s:s + 6], k, seed=(2, i)).numpy() for i, s in enumerate(range(0, 16, 6))]
-    expected = float(np.concatenate(per_batch).mean())  # batches of 6, 6, 4: a mean of batch means would differ
-    assert evaluate(model, x, k=k, batch_size=6, seed=2) == pytest.approx(expected, rel=1e-5)
-
-
-@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
-def test_evaluate_refuses_other_dtypes(model, x, dtype):
-    with pytest.raises(TypeError, match="x must be float32"):
-        evaluate(model, x.astype(dtype))
-
-
-@pytest.mark.parametrize("bad", ["shape3", "shape_flat", "empty", "grey"])
-def test_evaluate_refuses_bad_x(model, x, bad):
-    data = {"shape3": x[..., 0], "shape_flat": x.reshape(16, 784), "empty": x[:0], "grey": x * 0.5}[bad]
-    with pytest.raises(ValueError, match="x must"):
-        evaluate(model, data)
-
-
-@pytest.mark.parametrize("kwargs,message", [(dict(batch_size=0), "batch_size"), (dict(batch_size=2.5), "batch_size"),
-                                            (dict(estimator="exact"), "estimator"), (dict(k=0), "k must be"),
-                                            (dict(k=2.5), "k must be")])
-def test_evaluate_refuses_bad_settings(model, x, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        evaluate(model, x[:2], **kwargs)
 
 
 # ---------- bad input to the estimators ----------
@@ -222,4 +184,4 @@ def test_model_elbo_and_iwae_refuse_bad_settings(model, x):
         model_elbo(model, x, sample_eps((16, LATENT + 1), seed=0))
     for k in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="k must be a positive integer"):
-            iwae_bound(model, x, k, seed=0)
+            model_iwae_bound(model, x, k, seed=0)

@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.patches import FancyArrowPatch
 
-from vae_course.model_map import draw_model_map  # noqa: E402
+from vae_course.model_map import draw_model_map
 
 NAMES = ("data", "encoder", "posterior", "reparameterization", "decoder", "likelihood", "prior", "elbo")
 # What a learner must be able to read on each part: written out here, not taken from the module.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vae_course.models import CVAE, ModelConfig, load_weights, save_weights
+from vae_course.models import CVAE, ModelConfig, load_weights, reconstruction_distribution, save_weights
 from vae_course.pretrained import pretrained_info
 
 layers = tf.keras.layers
@@ -126,6 +126,24 @@ def test_configurable_sizes():
     enc_params, dec_params = expected_param_count(8, (16, 24), 5, 8)
     assert (model.encoder.count_params(), model.decoder.count_params()) == (enc_params, dec_params)
     assert CVAE(latent_dim=5).config == ModelConfig(latent_dim=5)
+
+
+def test_latent_dim_and_config_must_agree():
+    with pytest.raises(ValueError, match=r"latent_dim=32.*config.latent_dim=2"):
+        CVAE(latent_dim=32, config=ModelConfig())  # once built latent 2 silently
+    assert CVAE(latent_dim=3, config=ModelConfig(latent_dim=3)).latent_dim == 3  # agreeing is fine
+    assert CVAE(config=ModelConfig(latent_dim=4)).latent_dim == 4 and CVAE().latent_dim == 2
+
+
+def test_reconstruction_distribution_decodes_the_mean_or_a_reparameterized_sample(model, x):
+    mean, logvar = (t.numpy() for t in model.encoder(x))  # the Keras networks, not the package's recipe
+    eps = np.random.default_rng(0).normal(size=mean.shape).astype(np.float32)
+    for noise, z in ((None, mean), (eps, mean + np.exp(0.5 * logvar) * eps)):
+        x_logits = model.decoder(z.astype(np.float32)).numpy().astype(np.float64)  # (8, 28, 28, 1)
+        px_z = reconstruction_distribution(model, x, noise)
+        np.testing.assert_allclose(px_z.mean(), 1 / (1 + np.exp(-x_logits)), atol=1e-6)
+        log_px = np.sum(x * x_logits - np.logaddexp(0.0, x_logits), axis=(1, 2, 3))  # Bernoulli, by hand
+        np.testing.assert_allclose(px_z.log_prob(x), log_px, rtol=1e-5)
 
 
 # ---------- shapes of encode, decode, call ----------

@@ -8,14 +8,14 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from vae_course.demos.networks import conv_output_size, format_layer_table, layer_table  # noqa: E402
-from vae_course.demos.transposed_conv import plot_transposed_conv, stamp, transposed_conv2d  # noqa: E402
-from vae_course.models import CVAE, ModelConfig  # noqa: E402
+from vae_course.demos.networks import conv_output_size, format_layer_table, layer_table
+from vae_course.demos.transposed_conv import plot_transposed_conv, stamp, transposed_conv2d
+from vae_course.models import CVAE, ModelConfig
 
 
 @pytest.fixture(scope="module")

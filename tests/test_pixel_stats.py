@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow_probability as tfp  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow_probability as tfp
 
-from vae_course.demos.pixel_stats import binarization_entropy, grey_fraction, pixel_value_counts, plot_pixel_histogram  # noqa: E402
+from vae_course.demos.pixel_stats import binarization_entropy, grey_fraction, pixel_value_counts, plot_pixel_histogram
 
 
 @pytest.fixture

@@ -4,16 +4,16 @@ from statistics import NormalDist
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.collections import PathCollection
 
-from vae_course import plotting  # noqa: E402
-from vae_course.distributions import sample_eps  # noqa: E402
-from vae_course.image_files import grid_array  # noqa: E402
-from vae_course.models import CVAE  # noqa: E402
+from vae_course import plotting
+from vae_course.distributions import sample_eps
+from vae_course.image_files import grid_array
+from vae_course.models import CVAE
 
 
 @pytest.fixture(scope="module")
@@ -36,48 +36,83 @@ def test_reexports():
 
 def test_image_grid_draws_one_untitled_panel_or_into_given_ax():
     images = np.random.default_rng(0).random((12, 28, 28, 1)).astype(np.float32)
-    ax = plotting.image_grid(images, ncols=5)
-    assert isinstance(ax, plt.Axes) and len(ax.images) == 1
+    fig = plotting.image_grid(images, ncols=5)
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 1
+    (ax,) = fig.axes
+    assert len(ax.images) == 1
     np.testing.assert_array_equal(ax.images[0].get_array(), grid_array(images, 5))
     assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == [] and ax.get_title() == ""
     fig, (left, right) = plt.subplots(1, 2)
-    assert plotting.image_grid(images[..., 0], ax=right, title="twelve", cmap="viridis") is right
+    assert plotting.image_grid(images[..., 0], ax=right, title="twelve", cmap="viridis") is fig
     assert len(left.images) == 0 and len(right.images) == 1 and right.get_title() == "twelve"
     assert right.images[0].get_cmap().name == "viridis" and right.images[0].get_clim() == (0, 255)
     with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
         plotting.image_grid(np.zeros((28, 28), np.float32))
 
 
-def test_plot_reconstructions_three_labelled_rows():
+def test_plot_reconstruction_rows_three_labelled_rows():
     rng = np.random.default_rng(1)
     x = (rng.random((10, 28, 28, 1)) < 0.3).astype(np.float32)
     x_mean = tf.constant(rng.random((10, 28, 28, 1)), tf.float32)  # tensors are accepted
     x_sample = (rng.random((10, 28, 28, 1)) < 0.5).astype(np.float32)
-    fig = plotting.plot_reconstructions(x, x_mean, x_sample, n=6)
+    fig = plotting.plot_reconstruction_rows(x, x_mean, x_sample, n=6)
     assert isinstance(fig, plt.Figure) and len(fig.axes) == 3
     for ax, expected in zip(fig.axes, (x, x_mean.numpy(), x_sample)):
         assert len(ax.images) == 1 and ax.get_ylabel()
         np.testing.assert_array_equal(ax.images[0].get_array(), grid_array(expected[:6], ncols=6))
     assert [ax.get_ylabel().split("\n")[0] for ax in fig.axes] == ["input", "mean", "sample"]
     given = plt.figure()
-    assert plotting.plot_reconstructions(x[:3], x[:3], x[:3], fig=given) is given  # n > B shows all B
+    assert plotting.plot_reconstruction_rows(x[:3], x[:3], x[:3], fig=given) is given  # n > B shows all B
     assert given.axes[0].images[0].get_array().shape == (28, 3 * 29 - 1)
     with pytest.raises(ValueError, match="same shape"):
-        plotting.plot_reconstructions(x, x[:5], x)
+        plotting.plot_reconstruction_rows(x, x[:5], x)
     with pytest.raises(ValueError, match="logits"):
-        plotting.plot_reconstructions(x, x * 10.0 - 5.0, x)  # logits instead of means
+        plotting.plot_reconstruction_rows(x, x * 10.0 - 5.0, x)  # logits instead of means
+
+
+def _sigmoid(t):
+    return 1.0 / (1.0 + np.exp(-np.asarray(t, np.float64)))
+
+
+def test_plot_reconstructions_of_a_model_decodes_the_encoder_mean_and_samples_it(model2):
+    rng = np.random.default_rng(4)
+    x = (rng.random((5, 28, 28, 1)) < 0.3).astype(np.float32)
+    fig = plotting.plot_reconstructions(model2, x, n=4, seed=7)
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 3
+    rows = [ax.images[0].get_array() for ax in fig.axes]
+    np.testing.assert_array_equal(rows[0], grid_array(x[:4], ncols=4))
+    # the mean row, image by image from the encoder's mean run through the decoder's Keras layers
+    for j in range(4):
+        mean_j = model2.encoder(x[j:j + 1])[0].numpy()  # (1, 2)
+        expected = _sigmoid(model2.decoder(mean_j).numpy()[0, :, :, 0])  # (28, 28)
+        np.testing.assert_allclose(rows[1][:, 29 * j:29 * j + 28], np.round(expected * 255), atol=1)
+    tiles = [rows[2][:, 29 * j:29 * j + 28] for j in range(4)]
+    assert all(set(np.unique(t)) <= {0, 255} for t in tiles)  # a sample of p(x|z) is binary
+    again = plotting.plot_reconstructions(model2, x, n=4, seed=7).axes[2].images[0].get_array()
+    other = plotting.plot_reconstructions(model2, x, n=4, seed=8).axes[2].images[0].get_array()
+    np.testing.assert_array_equal(again, rows[2])  # the seed is the only randomness
+    assert not np.array_equal(other, rows[2])
+    # with eps, z = mean + exp(logvar / 2) * eps
+    eps = 30 * rng.normal(size=(5, 2)).astype(np.float32)  # far from the mean, so that the row differs visibly
+    noisy = plotting.plot_reconstructions(model2, x, n=4, eps=eps).axes[1].images[0].get_array()
+    assert np.abs(noisy.astype(int) - rows[1].astype(int)).max() > 10
+    mean, logvar = (t.numpy() for t in model2.encoder(x))
+    z = mean + np.exp(0.5 * logvar) * eps
+    expected = _sigmoid(model2.decoder(z.astype(np.float32)).numpy()[:4])
+    np.testing.assert_allclose(noisy, grid_array(expected, ncols=4), atol=1)
 
 
 def test_plot_prior_samples_decodes_sample_eps(model2):
-    ax = plotting.plot_prior_samples(model2, n=9, seed=3)
+    (ax,) = plotting.plot_prior_samples(model2, n=9, seed=3).axes
     z = np.asarray(tf.random.stateless_normal((9, 2), seed=[3, 0]))  # what sample_eps(.., 3) draws
     expected = np.stack([_decode_one(model2, *zi) for zi in z])  # (9, 28, 28), one at a time
     shown = ax.images[0].get_array()
     assert shown.shape == (3 * 29 - 1, 3 * 29 - 1)  # n = 9 gives a 3 x 3 grid
     np.testing.assert_allclose(shown[29:57, 58:86], np.round(expected[5] * 255), atol=1)  # image 5: row 1, col 2
     np.testing.assert_array_equal(sample_eps((9, 2), 3), z)
-    other = plotting.plot_prior_samples(model2, n=9, seed=4, ax=plt.subplots()[1])
-    assert not np.array_equal(other.images[0].get_array(), shown)
+    fig, given = plt.subplots()
+    assert plotting.plot_prior_samples(model2, n=9, seed=4, ax=given) is fig
+    assert not np.array_equal(given.images[0].get_array(), shown)
 
 
 def test_latent_manifold_array_orientation(model2):
@@ -97,7 +132,7 @@ def test_latent_manifold_array_orientation(model2):
 
 def test_plot_latent_manifold_axes_agree_with_scatter(model2):
     fig, ax = plt.subplots()
-    assert plotting.plot_latent_manifold(model2, n=5, ax=ax) is ax
+    assert plotting.plot_latent_manifold(model2, n=5, ax=ax) is fig
     np.testing.assert_array_equal(ax.images[0].get_array(), plotting.latent_manifold_array(model2, 5))
     assert ax.get_xlabel() == "$z_1$" and ax.get_ylabel() == "$z_2$"
     fig.canvas.draw()
@@ -122,7 +157,7 @@ def test_plot_latent_scatter_points_colours_legend():
     rng = np.random.default_rng(2)
     mean = rng.normal(size=(200, 2)).astype(np.float32)
     labels = rng.integers(0, 10, 200).astype(np.uint8)
-    ax = plotting.plot_latent_scatter(mean, labels)
+    (ax,) = plotting.plot_latent_scatter(mean, labels).axes
     (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     offsets = np.asarray(points.get_offsets())
     assert len(offsets) == 200
@@ -141,8 +176,8 @@ def test_plot_latent_scatter_points_colours_legend():
     assert [t.get_text() for t in legend.get_texts()] == [str(d) for d in range(10)]
     assert "z_1" in ax.get_xlabel() and "z_2" in ax.get_ylabel()
     fig, given = plt.subplots()
-    sub = plotting.plot_latent_scatter(tf.constant(mean), labels, ax=given, max_points=50, seed=1)
-    assert sub is given and len(sub.collections[0].get_offsets()) == 50
+    assert plotting.plot_latent_scatter(tf.constant(mean), labels, ax=given, max_points=50, seed=1) is fig
+    assert len(given.collections[0].get_offsets()) == 50
 
 
 @pytest.mark.parametrize("mean, labels, match", [
@@ -161,7 +196,7 @@ def test_plot_latent_scatter_refuses_bad_input(mean, labels, match):
 def test_plot_training_curves():
     metrics = [{"epoch": e, "train_loss": 200.0 - 10 * e, "test_elbo": -195.0 + 9 * e if e != 2 else None,
                 "seconds": 3.0} for e in (1, 2, 3)]
-    ax = plotting.plot_training_curves(metrics)
+    (ax,) = plotting.plot_training_curves(metrics).axes
     train, test = ax.get_lines()
     np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(train.get_ydata(), [-190.0, -180.0, -170.0])  # −train_loss
@@ -169,7 +204,7 @@ def test_plot_training_curves():
     np.testing.assert_array_equal(test.get_ydata(), [-186.0, -168.0])
     assert "nats" in ax.get_ylabel() and ax.get_xlabel() == "epoch"
     fig, given = plt.subplots()
-    assert plotting.plot_training_curves(metrics[:1], ax=given) is given
+    assert plotting.plot_training_curves(metrics[:1], ax=given) is fig
     with pytest.raises(ValueError, match="non-empty list"):
         plotting.plot_training_curves([])
     with pytest.raises(ValueError, match="test_elbo"):

@@ -100,8 +100,8 @@ def test_staging_copies_and_never_changes_the_committed_files(tree):
     assert not any(colab.is_colab_cell(c) for c in staged.cells)
     header = staged.cells[0].source
     assert header.startswith(":::{div} course-buttons\n") and header.endswith("\n:::")
-    assert f"[Open in Colab](https://colab.research.google.com/github/vae-course/vae-course/blob/main/" \
-           f"lessons/01_first.ipynb)" in header and "</_notebooks/lessons/01_first.ipynb>" in header
+    assert "[Open in Colab](https://colab.research.google.com/github/vae-course/vae-course/blob/main/" \
+           "lessons/01_first.ipynb)" in header and "</_notebooks/lessons/01_first.ipynb>" in header
     assert "![digits](../figures/digits.png)" in staged.cells[1].source
     assert (stage / "figures" / "digits.png").read_bytes() == b"\x89PNG fake"
     assert f"[the code]({REPO}/blob/main/vae_course/data.py)" in staged.cells[1].source

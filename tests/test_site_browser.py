@@ -98,7 +98,7 @@ def _playwright_chromium() -> str:
 
         with sync_playwright() as pw:
             return pw.chromium.executable_path
-    except Exception:  # Playwright missing, or its driver cannot start: no browser of its own
+    except Exception:  # noqa: BLE001 (Playwright missing, or its driver cannot start: no browser of its own)
         return ""
 
 

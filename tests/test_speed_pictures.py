@@ -4,12 +4,12 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from vae_course import training  # noqa: E402
-from vae_course.demos.speed_pictures import learning_rate_curve, plot_benchmark_curve, plot_learning_rates  # noqa: E402
+from vae_course import training
+from vae_course.demos.speed_pictures import learning_rate_curve, plot_benchmark_curve, plot_learning_rates
 
 
 def test_a_constant_schedule_is_flat_and_the_cosine_ends_near_zero():

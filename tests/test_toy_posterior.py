@@ -8,12 +8,12 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from vae_course.demos import toy_posterior as toy  # noqa: E402
-from vae_course.demos.objective_pictures import plot_kl_fits, plot_prior_decodes, plot_toy_posterior  # noqa: E402
+from vae_course.demos import toy_posterior as toy
+from vae_course.demos.objective_pictures import plot_kl_fits, plot_prior_decodes, plot_toy_posterior
 
 
 def _kl_gauss(m1, s1, m2, s2):  # KL(N(m1, s1^2) || N(m2, s2^2)), closed form

@@ -2,11 +2,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, float32_logvar_limits,  # noqa: E402
+from vae_course.demos.variance_parametrization import (LABELS, PARAMETRIZATIONS, float32_logvar_limits,
                                                        plot_sigma_parametrizations, sigma_and_gradient, sigma_from_raw)
 
 RAW = np.linspace(-6.0, 6.0, 25, dtype=np.float32).reshape(5, 5)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["AtomicWriteError", "atomic_write", "writable_folder_problem", "remove_stale_temporaries", "atomic_write_bytes", "atomic_write_text",
            "atomic_write_json", "printable"]

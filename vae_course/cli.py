@@ -11,29 +11,30 @@ import sys
 import time
 from pathlib import Path
 
+from vae_course.contracts import check_momentum, nonnegative_int, positive_int
+from vae_course.training.config import PRESETS  # plain Python, like everything parsing needs
+
 __all__ = ["build_parser", "main"]
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (checked by vae_course.validation.positive_int)."""
-    wanted = "a positive integer (>= 1)" if minimum == 1 else f"an integer >= {minimum}"
+def _int_type(check, wanted: str):
+    """An argparse type from one of the integer checks of vae_course.contracts (no TensorFlow)."""
 
     def parse(text: str) -> int:
-        from vae_course.validation import positive_int  # imports TensorFlow: only when such a flag is given
-
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
         try:
-            return positive_int(value, "the value", minimum)
+            return check(value, "the value")
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {value}") from None
 
     return parse
 
 
-_positive_int, _nonnegative_int = _int_at_least(1), _int_at_least(0)
+_positive_int = _int_type(positive_int, "a positive integer (>= 1)")
+_nonnegative_int = _int_type(nonnegative_int, "an integer >= 0")
 
 
 def _positive_float(text: str) -> float:
@@ -48,12 +49,9 @@ def _positive_float(text: str) -> float:
 
 def _momentum(text: str) -> float:
     try:
-        value = float(text)
+        return check_momentum(float(text), "the value")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 turns averaging off), got {text}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 turns averaging off), got {text!r}") from None
 
 
 def _nonnegative_float(text: str) -> float:
@@ -66,15 +64,13 @@ def _nonnegative_float(text: str) -> float:
     return value
 
 
-PRESET_NAMES = ("course", "tutorial")  # the keys of vae_course.training.PRESETS (a test checks it);
-# listed here so that the parser, and commands other than train, start without TensorFlow.
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vae-course", description="The vae-course command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train the CVAE on MNIST and write a run folder")
-    train.add_argument("--preset", choices=PRESET_NAMES, default="course",
+    train.add_argument("--preset", choices=sorted(PRESETS), default="course",
                        help="'course' (fast, the default) or 'tutorial' (the TF tutorial's settings)")
     train.add_argument("--epochs", type=_positive_int, help="passes over the training set (preset's default)")
     train.add_argument("--latent-dim", type=_positive_int, help="size of z (preset's default: 2)")

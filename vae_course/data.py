@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from vae_course.contracts import IMAGE_SHAPE  # (28, 28, 1), re-exported
+
 __all__ = ["ENV_VAR", "IMAGE_SHAPE", "MnistFileError", "IdxFile", "MNIST_FILES", "read_idx", "resolve_data_dir",
            "load_mnist"]
 
 ENV_VAR = "VAE_COURSE_DATA"
-IMAGE_SHAPE = (28, 28, 1)  # (H, W, C) of one image as the models see it
 
 
 class MnistFileError(ValueError):

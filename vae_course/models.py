@@ -14,13 +14,13 @@ from pathlib import Path
 import tensorflow as tf
 
 from vae_course.atomic_write import atomic_write
-from vae_course.data import IMAGE_SHAPE
-from vae_course.distributions import reparameterize
-from vae_course.validation import after_checks, as_float32, check_finite, check_rank, is_positive_int
+from vae_course.contracts import IMAGE_SHAPE, is_positive_int
+from vae_course.distributions import decoder_distribution, reparameterize
+from vae_course.validation import after_checks, as_float32, check_finite, check_rank
 
 layers = tf.keras.layers
 
-__all__ = ["ModelConfig", "Encoder", "Decoder", "CVAE", "save_weights", "load_weights", "model_config_dict"]
+__all__ = ["ModelConfig", "Encoder", "Decoder", "CVAE", "reconstruction_distribution", "save_weights", "load_weights", "model_config_dict"]
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,16 @@ class CVAE(tf.keras.Model):
     ``encode(x) -> (mean, logvar)``, ``decode(z) -> x_logits``, ``reparameterize(mean, logvar, eps)``.
     """
 
-    def __init__(self, latent_dim: int = 2, config: ModelConfig | None = None, **kwargs):
+    def __init__(self, latent_dim: int | None = None, config: ModelConfig | None = None, **kwargs):
+        """Give ``latent_dim`` (default 2) or a whole ``config``; both only if they agree."""
+        if config is None:
+            config = ModelConfig(latent_dim=2 if latent_dim is None else latent_dim)
+        elif latent_dim is not None and latent_dim != config.latent_dim:
+            raise ValueError(f"CVAE(latent_dim={latent_dim!r}, config=...) conflicts with config.latent_dim="
+                             f"{config.latent_dim}; give one of them, e.g. CVAE(config=ModelConfig(latent_dim="
+                             f"{latent_dim!r})).")
         super().__init__(**kwargs)
-        self.config = config if config is not None else ModelConfig(latent_dim=latent_dim)
+        self.config = config
         self.latent_dim = self.config.latent_dim
         self.encoder = Encoder(self.config)
         self.decoder = Decoder(self.config)
@@ -130,6 +137,24 @@ class CVAE(tf.keras.Model):
         mean, logvar = self.encode(x)
         z = mean if eps is None else reparameterize(mean, logvar, eps)
         return self.decoder(z)
+
+
+def reconstruction_distribution(model: CVAE, x, eps=None):
+    """p(x|z) for the codes of ``x``: encode, z = mean (or mean + σ ⊙ ``eps``), decode (lessons 05, 08).
+
+    The one place the package writes this recipe; the run report and the figures use it.
+
+    Args:
+        model: a CVAE. x: (B, 28, 28, 1) binary or in [0, 1].
+        eps: None for z = the encoder mean, else (B, D) standard-normal noise.
+
+    Returns:
+        p(x|z) from :func:`vae_course.distributions.decoder_distribution`: batch shape (B,), event
+        shape (28, 28, 1); ``.mean()`` the Bernoulli means, ``.distribution.logits`` the x_logits.
+    """
+    mean, logvar = model.encode(x)  # (B, D) each
+    z = mean if eps is None else reparameterize(mean, logvar, eps)  # (B, D)
+    return decoder_distribution(model.decode(z))
 
 
 def save_weights(model: CVAE, path) -> Path:

@@ -1,8 +1,9 @@
 """Figures of the course: digit grids, reconstructions, the latent space, training curves.
 
-Lesson 05 introduces :func:`plot_reconstructions`, lessons 08 and 09 the rest. Every helper takes
-``ax=None`` (or ``fig=None``), creates a figure only when none is given, returns the Axes or
-Figure it drew into and never calls ``show()``. Images are shown as Bernoulli means
+Lesson 05 introduces :func:`plot_reconstruction_rows`, lessons 08 and 09 the rest. One convention:
+every helper takes ``ax=None`` (or ``fig=None`` when it draws several Axes), creates a figure only
+when none is given, returns the Figure it drew into (``ax.figure`` when ``ax`` is given) and never
+calls ``show()``. Images are shown as Bernoulli means
 (sigmoid of the decoder's logits) unless a function says otherwise.
 :func:`grid_array`, :func:`write_gif` and :func:`save_figure` live in ``vae_course.image_files``
 and are re-exported here.
@@ -20,12 +21,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from vae_course.data import IMAGE_SHAPE
+from vae_course.contracts import IMAGE_SHAPE
 from vae_course.distributions import sample_eps
+from vae_course.models import reconstruction_distribution
 from vae_course.image_files import grid_array, save_figure, to_uint8, write_gif
 from vae_course.validation import positive_int
 
-__all__ = ["image_grid", "grid_array", "plot_reconstructions", "plot_prior_samples", "latent_manifold_array",
+__all__ = ["image_grid", "grid_array", "plot_reconstruction_rows", "plot_reconstructions", "plot_prior_samples", "latent_manifold_array",
            "plot_latent_manifold", "plot_latent_scatter", "plot_training_curves", "write_gif", "save_figure"]
 
 DIGIT = IMAGE_SHAPE[0]  # MNIST images are 28 x 28
@@ -46,7 +48,7 @@ def image_grid(images, ncols=10, ax=None, title=None, cmap="gray"):
         cmap: matplotlib colormap; "gray" shows 0 as black, 1 as white.
 
     Returns:
-        The Axes, holding one image.
+        The Figure (the Axes holds one image).
     """
     grid = grid_array(images, ncols)  # (H, W) uint8
     ax = _new_ax(ax, (min(grid.shape[1] / 40, 12), min(grid.shape[0] / 40, 12)))
@@ -55,10 +57,10 @@ def image_grid(images, ncols=10, ax=None, title=None, cmap="gray"):
     ax.set_yticks([])
     if title is not None:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
-def plot_reconstructions(x, x_mean, x_sample, n=8, fig=None):
+def plot_reconstruction_rows(x, x_mean, x_sample, n=8, fig=None):
     """Three rows of the first ``n`` images: input, Bernoulli mean, one Bernoulli sample (lesson 05).
 
     Args:
@@ -87,6 +89,27 @@ def plot_reconstructions(x, x_mean, x_sample, n=8, fig=None):
     return fig
 
 
+def plot_reconstructions(model, x, n=8, eps=None, seed=0, fig=None):
+    """:func:`plot_reconstruction_rows` of ``model`` on ``x``: input, Bernoulli mean, one sample (lessons 05, 08).
+
+    The decoder sees z = mean (or mean + σ ⊙ ``eps``) of q(z|x), as in
+    :func:`vae_course.models.reconstruction_distribution`; the sample row is one draw of that
+    p(x|z) with the stateless ``seed``.
+
+    Args:
+        model: a CVAE. x: (B, 28, 28, 1) binary. n: images per row (at most B).
+        eps: None, or (B, D) standard-normal noise for a sampled z.
+        seed: int or int pair for the sample of p(x|z) (an int s means the pair (s, 0)).
+        fig: an empty Figure to draw into; a new one when None.
+
+    Returns:
+        The Figure, with three Axes labelled on the left.
+    """
+    px_z = reconstruction_distribution(model, x, eps)  # p(x|z), event shape (28, 28, 1)
+    pair = (seed, 0) if isinstance(seed, int) else tuple(seed)  # a pair: stateless, the same draw every time
+    return plot_reconstruction_rows(x, px_z.mean(), px_z.sample(seed=pair), n=n, fig=fig)
+
+
 def plot_prior_samples(model, n=16, seed=0, ax=None):
     """Decodes z ~ N(0, I) and shows the Bernoulli means sigmoid(decode(z)) (lesson 08).
 
@@ -96,7 +119,7 @@ def plot_prior_samples(model, n=16, seed=0, ax=None):
     z = sample_eps((n, model.latent_dim), seed)  # (n, D)
     x_mean = model.decode(z, apply_sigmoid=True).numpy()  # (n, 28, 28, 1)
     return image_grid(x_mean, ncols=math.ceil(math.sqrt(n)), ax=ax,
-                      title="prior samples: Bernoulli means, z ~ N(0, I)")
+                      title="prior samples: Bernoulli means, z ~ N(0, I)")  # the Figure
 
 
 def _manifold_quantiles(n):
@@ -148,7 +171,7 @@ def plot_latent_manifold(model, n=20, ax=None):
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     ax.set_title("decoded latent grid (Bernoulli means)")
-    return ax
+    return ax.figure
 
 
 # Paul Tol's "muted" qualitative palette (nine colours colour-blind readers can tell apart) and black,
@@ -196,7 +219,7 @@ def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
     ax.legend(handles=handles, title="digit", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_xlabel("$z_1$ (encoder mean)")
     ax.set_ylabel("$z_2$ (encoder mean)")
-    return ax
+    return ax.figure
 
 
 def plot_training_curves(metrics, ax=None):
@@ -225,4 +248,4 @@ def plot_training_curves(metrics, ax=None):
     ax.set_xlabel("epoch")
     ax.set_ylabel("ELBO (nats per image)")
     ax.legend()
-    return ax
+    return ax.figure

@@ -1,5 +1,8 @@
 """Input checks shared by the probability helpers and losses (lessons 02-06).
 
+The integer checks (:func:`positive_int`, :func:`nonnegative_int`) live in the TensorFlow-free
+:mod:`vae_course.contracts` and are re-exported here.
+
 Every helper refuses what it cannot treat correctly instead of broadcasting or casting it
 silently: wrong rank or shape, shapes that differ between arguments, integer or float64
 dtypes, NaN or infinite values, and non-binary pixels. Shape errors are found when a
@@ -16,27 +19,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["is_positive_int", "positive_int", "as_float32", "check_rank", "check_same_shape", "check_same_batch",
+from vae_course.contracts import is_positive_int, nonnegative_int, positive_int
+
+__all__ = ["is_positive_int", "positive_int", "nonnegative_int", "as_float32", "check_rank", "check_same_shape", "check_same_batch",
            "check_finite", "check_binary", "after_checks"]
-
-
-def is_positive_int(value, minimum: int = 1) -> bool:
-    """True for a Python or numpy integer (not a bool) that is >= ``minimum``."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-
-
-def positive_int(value, name: str, minimum: int = 1) -> int:
-    """The one integer-argument check of the package: ``value`` as a Python int, or a ValueError.
-
-    Args:
-        value: a Python or numpy integer; bools, floats and strings are refused.
-        name: the argument's name, for the message.
-        minimum: the smallest allowed value (1: a positive integer; 0: a non-negative one).
-    """
-    if not is_positive_int(value, minimum):
-        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    return int(value)
 
 
 def as_float32(value, name: str, expected: str) -> tf.Tensor:

@@ -151,7 +151,7 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
                           "with your code, run that cell, then run this check again.") from None
     except CheckFailed:
         raise
-    except Exception as err:  # the learner's bug: report it as a hint, not as our traceback
+    except Exception as err:  # noqa: BLE001 (the learner's bug: report it as a hint, not as our traceback)
         raise CheckFailed(describe_error(err, name, args)) from None
     for key, value in args.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=value.dtype.kind == "f"):

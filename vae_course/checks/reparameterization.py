@@ -67,7 +67,7 @@ def check_reparameterize(reparameterize) -> None:
     for case in cases + edges:
         shape = case["mean"].shape
         run_case(reparameterize, NAME, case, reference, expected_shape=shape,
-                 shape_hint=lambda got: f"z has the shape of mean, logvar and eps, {fmt_shape(shape)}.",
+                 shape_hint=lambda got, shape=shape: f"z has the shape of mean, logvar and eps, {fmt_shape(shape)}.",
                  mistakes=MISTAKES, nonfinite_hint=NONFINITE, rtol=1e-4, atol=1e-5)
     judge_gradients(reparameterize, NAME, cases[0], ("mean", "logvar"), reference)
     success(NAME, "correct on 40 random cases, 3 extreme ones (|logvar| up to 100) and its gradients")

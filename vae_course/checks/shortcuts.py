@@ -29,7 +29,7 @@ ORDER = (
     ("bernoulli_log_likelihood", (distributions.bernoulli_log_likelihood, distributions.decoder_distribution)),
     ("kl_standard_normal", (distributions.kl_standard_normal,)),
     ("elbo_single_sample", (losses.elbo_single_sample, losses.elbo_analytic, losses.model_elbo)),
-    ("iwae_bound", (losses.iwae_bound,)),
+    ("iwae_bound", (losses.model_iwae_bound,)),
     ("make_encoder", (models.Encoder.__init__, models.CVAE.__init__)),
     ("make_decoder", (models.Decoder.__init__,)),
     ("train_step", (step.make_train_step, step.make_train_steps)),

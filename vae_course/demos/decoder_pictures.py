@@ -70,7 +70,7 @@ def plot_mean_and_samples(x_mean, samples, ax=None):
         ax: the Axes to draw into; a new figure when None.
 
     Returns:
-        The Axes, holding one tiled image of S + 1 digits.
+        The Figure (its Axes holds one tiled image of S + 1 digits).
     """
     x_mean = np.asarray(x_mean)
     mean = _one_image(x_mean[0] if x_mean.shape[:1] == (1,) and x_mean.ndim == 4 else x_mean, "x_mean")

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from vae_course.distributions import bernoulli_log_likelihood, kl_standard_normal, reparameterize, sample_eps
-from vae_course.losses import elbo_analytic, elbo_single_sample, iwae_bound
+from vae_course.losses import elbo_analytic, elbo_single_sample, model_iwae_bound
 from vae_course.plotting import image_grid
 from vae_course.validation import positive_int
 
@@ -122,7 +122,7 @@ def iwae_bounds(model, x, ks, chunk=10):
     ``chunk`` images per call keep the K·chunk decoded images small.
     """
     positive_int(chunk, "chunk")
-    return [float(np.mean(np.concatenate([iwae_bound(model, x[j:j + chunk], k, seed=(k, j))
+    return [float(np.mean(np.concatenate([model_iwae_bound(model, x[j:j + chunk], k, seed=(k, j))
                                           for j in range(0, len(x), chunk)]))) for k in ks]
 
 

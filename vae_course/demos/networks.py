@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from vae_course.data import IMAGE_SHAPE
+from vae_course.contracts import IMAGE_SHAPE
 from vae_course.models import Decoder, Encoder
 from vae_course.validation import positive_int
 

@@ -1,7 +1,7 @@
 """Lesson 08's picture of training: the decoded prior samples after chosen epochs.
 
 ``vae-course train`` keeps one 4 x 4 grid of decoded prior samples per epoch in ``samples.gif``
-(``training.report.EpochSnapshots``); :func:`plot_epoch_frames` shows some of those frames side by
+(``training.artefacts.EpochSnapshots``); :func:`plot_epoch_frames` shows some of those frames side by
 side, each titled with its epoch and, if given, that epoch's test ELBO.
 """
 from __future__ import annotations

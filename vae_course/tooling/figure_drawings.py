@@ -22,7 +22,7 @@ from vae_course.demos.latent_pictures import plot_latent_paths
 from vae_course.demos.reparameterization_graph import draw_sampling_graph
 from vae_course.demos.transposed_conv import plot_transposed_conv
 from vae_course.distributions import sample_eps
-from vae_course.plotting import plot_latent_scatter, plot_reconstructions
+from vae_course.plotting import plot_latent_scatter, plot_reconstruction_rows
 from vae_course.preprocessing import make_dataset, scale
 from vae_course.pretrained import pretrained_info
 
@@ -82,7 +82,7 @@ def best_diagonal(inputs):
 
 def reconstructions(inputs):
     px_z = inputs.decoded_first_digits[1]  # as lesson 05: the first test 0, 1, ..., 9
-    return plot_reconstructions(inputs.first_digits, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
+    return plot_reconstruction_rows(inputs.first_digits, px_z.mean(), px_z.sample(seed=(5, 0)), n=10)
 
 
 def decoder_panels(inputs):

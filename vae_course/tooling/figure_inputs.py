@@ -11,7 +11,7 @@ import numpy as np
 
 from vae_course.data import load_mnist
 from vae_course.demos import elbo_pictures
-from vae_course.distributions import decoder_distribution
+from vae_course.models import reconstruction_distribution
 from vae_course.preprocessing import binarize
 from vae_course.pretrained import load_pretrained, pretrained_info
 
@@ -57,9 +57,8 @@ class Inputs:
     @functools.cached_property
     def decoded_first_digits(self):
         """(x_logits, p(x|z)) of :attr:`first_digits` at their encoder means, shipped latent-2 model (lesson 05)."""
-        model = self.model(2)
-        x_logits = model.decode(model.encode(self.first_digits)[0])  # (10, 28, 28, 1)
-        return x_logits, decoder_distribution(x_logits)
+        px_z = reconstruction_distribution(self.model(2), self.first_digits)  # z = the encoder means
+        return px_z.distribution.logits, px_z  # x_logits (10, 28, 28, 1)
 
     @functools.cached_property
     def elbo_draws(self):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import fnmatch
 import io
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure

@@ -74,7 +74,7 @@ def _run_notebook(path) -> list:
                 code = source.split(USE_IT)[0] if is_check else source
                 exec(compile(code, f"<{Path(path).stem} code cell {index}>", "exec"), namespace)
             error = None
-        except BaseException as err:  # noqa: BLE001 (the learner's code: anything may come out)
+        except BaseException as err:
             if isinstance(err, KeyboardInterrupt):
                 raise
             error = err
@@ -123,7 +123,7 @@ def run_checks(paths, timeout=RUN_TIMEOUT_S) -> dict:
         command = [sys.executable, "-m", "vae_course.tooling.progress", str(out), *map(str, paths)]
         env = {**os.environ, **QUIET}
         try:
-            run = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            run = subprocess.run(command, env=env, capture_output=True, text=True,
                                  timeout=timeout)
             problem = "" if out.exists() else f"the worker stopped (exit code {run.returncode}): {run.stderr[-300:]}"
         except subprocess.TimeoutExpired:

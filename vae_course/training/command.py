@@ -46,15 +46,17 @@ def run_train(args, parser, started: float | None = None) -> int:
     started = time.perf_counter() if started is None else started
     from vae_course.atomic_write import printable, writable_folder_problem
     from vae_course.training.lock import RunFolderBusy, run_folder_lock
-    from vae_course.training.run_folder import has_checkpoint
+    from vae_course.training.run_folder import refuse_existing_run
 
     config, out = _config_from_args(args, parser)
     problem = writable_folder_problem(out)
     if problem:
         parser.error(printable(f"--out: {problem}; choose a folder you can write to."))
-    if args.resume is None and has_checkpoint(out):
-        parser.error(printable(f"--out: {out} already holds a run; continue it with --resume {out} or choose another "
-                               f"folder."))
+    if args.resume is None:
+        try:  # before MNIST is read: a usage error, nothing written
+            refuse_existing_run(out)
+        except FileExistsError as err:
+            parser.error(f"--out: {err}")
     created = not out.exists()
     code = EXIT_FAILED
     try:
@@ -73,8 +75,10 @@ def _train(args, config, out, started) -> int:
     from vae_course.data import MnistFileError
     from vae_course.preprocessing import load_binarized_mnist
     from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, fit
-    from vae_course.training.evaluation import IWAE_SUBSET_SIZE
-    from vae_course.training.report import EpochSnapshots, write_final_report
+    from vae_course.training.artefacts import EpochSnapshots
+    from vae_course.training.evaluation import IWAE_SUBSET_SIZE, evaluation_subset
+    from vae_course.training.progress import RunProgress
+    from vae_course.training.report import write_final_report
     from vae_course.training.run_folder import has_checkpoint
     from vae_course.training.wall_clock import WallClock, describe_split
 
@@ -101,10 +105,11 @@ def _train(args, config, out, started) -> int:
     try:
         # after fit, in per-epoch evaluations (for the run's ETA, roughly): the final ELBO on all test
         # images, the IWAE bound (K decoder passes for each image of its subset) and the figures (~1)
-        per_epoch = min(config.epoch_test_images, config.test_examples)
+        per_epoch = len(evaluation_subset(config.test_examples, config.epoch_test_images))
         after = 1 + (len(x_test) + config.iwae_k * min(IWAE_SUBSET_SIZE, len(x_test))) / per_epoch
         model, metrics = fit(config, out, (x_train, x_test), resume=args.resume is not None,
-                             on_epoch_end=snapshots, clock=clock, work_after_fit=after)
+                             on_epoch_end=snapshots, clock=clock,
+                             progress=RunProgress(config, per_epoch, work_after_fit=after))
         report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
     except AtomicWriteError as err:  # e.g. a full disk: the file it names kept its previous content
         print(f"\nvae-course train: {printable(err)} Once the problem is fixed: {what_is_left()}", file=sys.stderr)

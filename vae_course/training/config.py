@@ -1,5 +1,6 @@
 """Training configuration and presets (lessons 08 and 10).
 
+Plain Python (no TensorFlow), so that the command line can check its flags against it at once.
 Two presets: ``tutorial`` reproduces the TF CVAE tutorial's settings exactly and is the
 reference; ``course`` is tuned for time-to-quality on a 2-core laptop CPU (see
 benchmarks/train_speed.py for the measurement).
@@ -9,8 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from vae_course.losses import ESTIMATORS
-from vae_course.validation import positive_int
+from vae_course.contracts import ESTIMATORS, check_momentum, nonnegative_int, positive_int  # plain Python: no TensorFlow here
 
 __all__ = ["TrainConfig", "LIMITS", "LEGACY_VALUES", "PRESETS", "preset"]
 
@@ -35,10 +35,11 @@ class TrainConfig:
 
     def __post_init__(self):
         problems = []
-        for name, minimum in (("latent_dim", 1), ("epochs", 1), ("batch_size", 1), ("epoch_test_images", 1),
-                              ("steps_per_call", 1), ("iwae_k", 0), ("seed", 0)):
+        for name, check in (("latent_dim", positive_int), ("epochs", positive_int), ("batch_size", positive_int),
+                            ("epoch_test_images", positive_int), ("steps_per_call", positive_int),
+                            ("iwae_k", nonnegative_int), ("seed", nonnegative_int)):
             try:
-                positive_int(getattr(self, name), name, minimum)
+                check(getattr(self, name), name)
             except ValueError as err:
                 problems.append(str(err).rstrip("."))
         for name, maximum, why in LIMITS:
@@ -55,19 +56,21 @@ class TrainConfig:
             problems.append(f"estimator must be one of {ESTIMATORS}, got {self.estimator!r}")
         if not 1 <= self.train_examples <= 60000 or not 1 <= self.test_examples <= 10000:
             problems.append("train_examples must be in 1..60000 and test_examples in 1..10000")
-        if not 0 <= self.ema_momentum < 1:
-            problems.append(f"ema_momentum must be in [0, 1) (0 turns weight averaging off), got {self.ema_momentum}")
+        try:
+            check_momentum(self.ema_momentum, "ema_momentum")
+        except ValueError as err:
+            problems.append(str(err).rstrip("."))
         if problems:
             raise ValueError("invalid training configuration: " + "; ".join(problems) + ".")
 
     def steps_per_epoch(self) -> int:
         return -(-self.train_examples // self.batch_size)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_dict(cls, saved: dict) -> "TrainConfig":
+    def from_dict(cls, saved: dict) -> TrainConfig:
         """The config a run folder recorded; settings added since then take their *off* value."""
         return cls(**{**LEGACY_VALUES, **saved})
 

@@ -53,7 +53,6 @@ def run_folder_lock(folder):
     Raises:
         RunFolderBusy: a living process holds the lock (it is named in the message).
     """
-    from vae_course.atomic_write import _alive
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,14 +2,16 @@
 
 A run is more than its train steps (start-up, evaluations, the final bound, figures), so each bar can
 show the ETA of the whole run: the time left in its own phase plus ``later(seconds_per_step)``,
-what the caller expects the rest of the run to take at the bar's measured speed.
+what the caller expects the rest of the run to take at the bar's measured speed. :class:`RunProgress`
+is that bookkeeping for ``fit``: one bar per epoch, and the measured time of an evaluation.
 """
 from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 
-__all__ = ["format_seconds", "ProgressBar"]
+__all__ = ["format_seconds", "ProgressBar", "RunProgress"]
 
 
 def format_seconds(seconds: float) -> str:
@@ -84,3 +86,44 @@ class ProgressBar:
         text = f"{self.prefix} done in {format_seconds(elapsed)}" + (f"  {summary}" if summary else "")
         self.stream.write(("\r" + " " * 100 + "\r" if self.interactive else "") + text + "\n")
         self.stream.flush()
+
+
+class RunProgress:
+    """The progress bars of a training run, with the run's ETA (what ``fit`` reports while it trains).
+
+    Args:
+        config: the run's TrainConfig (epochs, steps per epoch, batch size).
+        epoch_test_images: images of the per-epoch evaluation (before one is timed, it is guessed
+            to take a third of the time of training on as many images).
+        stream: where the bars write (default stderr).
+        work_after_fit: what the caller does after ``fit`` (final bound, figures), in units of one
+            per-epoch evaluation.
+    """
+
+    def __init__(self, config, epoch_test_images: int, stream=None, work_after_fit: float = 0.0):
+        self.config, self.epoch_test_images = config, epoch_test_images
+        self.stream, self.work_after_fit = stream, work_after_fit
+        self.eval_seconds = None  # the last per-epoch evaluation's measured time
+
+    def epoch_bar(self, epoch: int, start: int = 0) -> ProgressBar:
+        """The bar of epoch ``epoch`` (from 0), resumed at step ``start``."""
+        c = self.config
+        return ProgressBar(c.steps_per_epoch(), c.batch_size, prefix=f"epoch {epoch + 1}/{c.epochs}",
+                           stream=self.stream, start=start, later=lambda sps: self.after_epoch(epoch, sps))
+
+    def after_epoch(self, epoch: int, seconds_per_step: float) -> float:
+        """Seconds the run needs after epoch ``epoch``'s train steps, at ``seconds_per_step``."""
+        c = self.config
+        per_eval = (self.eval_seconds if self.eval_seconds is not None
+                    else self.epoch_test_images / c.batch_size * seconds_per_step / 3)
+        epochs_left = c.epochs - epoch - 1
+        return epochs_left * c.steps_per_epoch() * seconds_per_step + (epochs_left + 1 + self.work_after_fit) * per_eval
+
+    @contextmanager
+    def evaluation(self):
+        """``with progress.evaluation():`` times one per-epoch evaluation, for the ETA of later epochs."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.eval_seconds = time.perf_counter() - t0

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vae_course.atomic_write import atomic_write_bytes, atomic_write_text
+from vae_course.atomic_write import atomic_write_bytes, atomic_write_text, printable
 
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.csv"
 METRIC_FIELDS = ("epoch", "train_loss", "test_elbo", "seconds")
 
 __all__ = ["CHECKPOINT", "METRICS", "write_metrics", "read_metrics", "total_seconds", "save_checkpoint", "has_checkpoint",
-           "load_checkpoint", "read_checkpoint_meta"]
+           "refuse_existing_run", "load_checkpoint", "read_checkpoint_meta"]
 
 
 def write_metrics(folder, rows) -> Path:
@@ -70,6 +70,14 @@ def has_checkpoint(folder) -> bool:
 
 META_KEYS = ("config", "metrics", "partial")
 PARTIAL_KEYS = ("loss_sum", "count", "seconds")
+
+
+def refuse_existing_run(folder) -> None:
+    """The one check that a new run never overwrites another: FileExistsError if ``folder`` holds a checkpoint."""
+    if has_checkpoint(folder):
+        shown = printable(folder)
+        raise FileExistsError(f"{shown} already holds a run; continue it with --resume {shown} or choose another "
+                              f"folder.")
 
 
 def _checked_meta(meta, path) -> dict:

@@ -1,11 +1,9 @@
 """The train step and what it needs: optimizer, batch order, weight average (lesson 08).
 
 ``make_train_step`` compiles one step: loss = -mean ELBO over the batch, one Adam update, then
-one update of the moving average of the weights if the config asks for one.
+one update of the moving average of the weights (``weight_average.py``) if the config asks for one.
 """
 from __future__ import annotations
-
-from contextlib import nullcontext
 
 import numpy as np
 import tensorflow as tf
@@ -14,7 +12,7 @@ from vae_course.losses import model_elbo
 from vae_course.training.config import TrainConfig
 from vae_course.training.weight_average import WeightAverage
 
-__all__ = ["make_optimizer", "make_weight_average", "averaged", "batch_order", "make_train_step", "make_train_steps"]
+__all__ = ["make_optimizer", "batch_order", "make_train_step", "make_train_steps"]
 
 
 def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
@@ -32,18 +30,6 @@ def make_optimizer(config: TrainConfig) -> tf.keras.optimizers.Optimizer:
     elif config.lr_schedule == "cosine":
         lr = tf.keras.optimizers.schedules.CosineDecay(lr, decay_steps=total)
     return tf.keras.optimizers.Adam(learning_rate=lr)
-
-
-def make_weight_average(config: TrainConfig, model) -> WeightAverage | None:
-    """The moving average of the model's weights that the config asks for, or None (``ema_momentum`` 0)."""
-    if config.ema_momentum == 0:
-        return None
-    return WeightAverage(model.trainable_variables, config.ema_momentum)
-
-
-def averaged(average: WeightAverage | None):
-    """``with averaged(average):`` the model holds the averaged weights (nothing changes for None)."""
-    return average.applied() if average is not None else nullcontext()
 
 
 def batch_order(n: int, seed: int, epoch: int) -> np.ndarray:

@@ -12,11 +12,13 @@ use the average; training always continues from the weights themselves.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import tensorflow as tf
 
-__all__ = ["WeightAverage"]
+from vae_course.contracts import check_momentum
+
+__all__ = ["WeightAverage", "make_weight_average", "averaged"]
 
 
 class WeightAverage:
@@ -28,10 +30,8 @@ class WeightAverage:
     """
 
     def __init__(self, weights, momentum: float):
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}.")
+        self.momentum = check_momentum(momentum, "momentum")
         self.weights = list(weights)
-        self.momentum = float(momentum)
         self.steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="average_steps")  # t
         self.averages = [tf.Variable(w, trainable=False, name="average") for w in self.weights]  # a_t
 
@@ -64,3 +64,15 @@ class WeightAverage:
         """Replaces the weights by the averages, for good (at the end of training)."""
         for w, average in zip(self.weights, self.averages, strict=True):
             w.assign(average)
+
+
+def make_weight_average(config, model) -> WeightAverage | None:
+    """The moving average of the model's weights that a TrainConfig asks for, or None (``ema_momentum`` 0)."""
+    if config.ema_momentum == 0:
+        return None
+    return WeightAverage(model.trainable_variables, config.ema_momentum)
+
+
+def averaged(average: WeightAverage | None):
+    """``with averaged(average):`` the model holds the averaged weights (nothing changes for None)."""
+    return average.applied() if average is not None else nullcontext()

@@ -88,7 +88,9 @@ class ModuleGuard:
                         self.classes[id(value)] = (value, attrs, list(attrs.values()))
                         self._add_functions(attrs.values())
             self._add_functions(snapshot.values())
-        self.flat = self._flat()  # keeps every guarded value alive, so that ids stay theirs
+        # the snapshot's values in the order _flat() gives the current ones; it keeps them alive, so ids stay theirs
+        self.flat = list(chain([v for entry in self.modules.values() for v in entry[2].values()],
+                               [v for entry in self.classes.values() for v in entry[1].values()]))
         self.flat_ids = _ids(self.flat)
         self.module_ids = _ids(entry[0] for entry in self.modules.values())
         self.saved_ids = {attr: _ids(saved) for attr, saved in self.saved.items()}

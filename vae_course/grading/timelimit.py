@@ -44,8 +44,9 @@ def is_learner_code(filename: str) -> bool:
 
 
 def _killer(frame, event, arg):
-    if event in ("line", "call", "return", "exception") and is_learner_code(frame.f_code.co_filename):
-        raise LimitReached
+    """On each line of the learner's code, schedules LimitReached (a raise here would turn tracing off)."""
+    if event in ("line", "call") and is_learner_code(frame.f_code.co_filename):
+        _raise_in_main_thread()
     return _killer
 
 
@@ -69,10 +70,11 @@ def _watch(state: dict, done: threading.Event, handler) -> None:
         late = time.monotonic() - state["deadline"]
         if late < REPEAT_S:
             continue
+        if not state["active"]:
+            return
         if signal.getitimer(signal.ITIMER_REAL)[0] == 0:  # the learner's code turned the alarm off
             signal.setitimer(signal.ITIMER_REAL, REPEAT_S / 4, REPEAT_S)
-        if signal.getsignal(signal.SIGALRM) is not handler:  # ... or replaced its handler
-            state["injected"] = True
+        if signal.getsignal(signal.SIGALRM) is not handler and state["active"]:  # ... or replaced its handler
             _raise_in_main_thread()
         if late > 1.0 and not state["told"]:
             state["told"] = True
@@ -93,11 +95,12 @@ def time_limit(seconds: float, name: str = "your function"):
         yield
         return
     state = {"deadline": time.monotonic() + seconds, "seconds": seconds, "name": name, "told": False,
-             "active": True, "injected": False, "stderr": sys.stderr}
+             "active": True, "stderr": sys.stderr}
     previous_trace = sys.gettrace()
 
     def on_alarm(signum, frame):
         if state["active"]:
+            sys.setprofile(None)  # a profiler (the checks' refuse_reference) and the tracer do not mix
             _arm_killer(frame)
             raise LimitReached
 
@@ -109,11 +112,16 @@ def time_limit(seconds: float, name: str = "your function"):
     try:
         yield
     finally:
-        state["active"] = False
-        done.set()
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        sys.settrace(previous_trace)
-        signal.signal(signal.SIGALRM, previous)
-        watchdog.join()
-        if state["injected"]:
-            _raise_in_main_thread(None)
+        for _ in range(10):  # a LimitReached scheduled by the tracer may still arrive while we clean up
+            try:
+                sys.settrace(previous_trace)
+                state["active"] = False
+                _raise_in_main_thread(None)
+                done.set()
+                watchdog.join()  # before the alarm is turned off: the watchdog turns it back on
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                _raise_in_main_thread(None)
+                break
+            except LimitReached:
+                continue

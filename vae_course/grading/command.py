@@ -17,7 +17,12 @@ from vae_course.grading import store
 from vae_course.grading.feedback import write_feedback
 from vae_course.grading.plan import checks_digest, committed_checks, exercise_columns
 from vae_course.grading.runner import Limits
-from vae_course.grading.submissions import SubmissionsError, content_hash, extract_zip, find_learners
+from vae_course.grading.submissions import (
+    SubmissionsError,
+    content_hash,
+    extract_zip,
+    find_learners,
+)
 from vae_course.grading.summary import write_summary
 
 __all__ = ["limits_for", "grade_main"]

@@ -49,7 +49,8 @@ def _is_code(value) -> bool:
 class ModuleGuard:
     """A snapshot of the guarded modules, their Python classes and functions; :meth:`restore` reverts them."""
 
-    def __init__(self):
+    def __init__(self, exempt=frozenset()):
+        self.exempt = frozenset(exempt)  # "module.attribute" names left as they are (settings a test may change)
         self.modules: dict = {}  # name -> (module, its __dict__, snapshot copy, values list)
         self.classes: dict = {}  # id -> (class, snapshot of its __dict__, values list)
         self.functions: list = []
@@ -75,8 +76,8 @@ class ModuleGuard:
             if name in self.modules or not _guarded(name) or not isinstance(module, types.ModuleType):
                 continue
             namespace = getattr(module, "__dict__", None)
-            if not isinstance(namespace, dict):
-                continue
+            if not isinstance(namespace, dict) or getattr(namespace.get("__spec__"), "_initializing", False):
+                continue  # still being imported: recorded once complete
             snapshot = dict(namespace)
             self.modules[name] = (module, namespace, snapshot, list(snapshot.values()))
             if not _public(name):  # internals: their bindings are guarded, their classes and functions via the API
@@ -108,6 +109,19 @@ class ModuleGuard:
         """Reverts every change since the snapshot; returns what was changed, as 'module.attribute' strings."""
         if self.clean():
             return []
+        changed = self._restore_all()
+        self._rebase()
+        return changed
+
+    def _rebase(self) -> None:
+        """Recomputes the fast comparison's lists after snapshot entries were updated (lazy loaders)."""
+        for name, (module, namespace, snapshot, _) in list(self.modules.items()):
+            self.modules[name] = (module, namespace, snapshot, list(snapshot.values()))
+        self.flat = list(chain([v for entry in self.modules.values() for v in entry[2].values()],
+                               [v for entry in self.classes.values() for v in entry[1].values()]))
+        self.flat_ids = _ids(self.flat)
+
+    def _restore_all(self) -> list:
         changed = []
         for name, (module, namespace, snapshot, values) in self.modules.items():
             if sys.modules.get(name, module) is not module:
@@ -115,7 +129,7 @@ class ModuleGuard:
                 changed.append(f"sys.modules[{name!r}]")
             if len(namespace) == len(values) and all(map(operator.is_, namespace.values(), values)):
                 continue
-            changed += self._restore_namespace(name, namespace, snapshot)
+            changed += self._restore_namespace(name, namespace, snapshot, self.exempt)
         for cls, attrs, values in self.classes.values():
             current = cls.__dict__
             if len(current) == len(values) and all(map(operator.is_, current.values(), values)):
@@ -131,15 +145,22 @@ class ModuleGuard:
         return changed
 
     @staticmethod
-    def _restore_namespace(name, namespace, snapshot) -> list:
+    def _restore_namespace(name, namespace, snapshot, exempt) -> list:
         changed, strict = [], _strict(name)
-        for key in [k for k in namespace if k not in snapshot]:
-            if strict or key in _BUILTIN_NAMES or _is_code(namespace[key]):  # a new name may shadow a builtin
+        for key in [k for k in namespace if k not in snapshot and f"{name}.{k}" not in exempt]:
+            value = namespace[key]
+            if isinstance(value, types.ModuleType) and sys.modules.get(f"{name}.{key}") is value:
+                continue  # a submodule imported since (numpy.random, say): the import system's own binding
+            if key in _BUILTIN_NAMES or _is_code(value):  # a new name may shadow a builtin
                 del namespace[key]
                 changed.append(f"{name}.{key} (added)")
-        for key, value in snapshot.items():
+        for key, value in list(snapshot.items()):
             now = namespace.get(key, _MISSING)
-            if now is not value and (strict or _is_code(value) or _is_code(now)):
+            if isinstance(value, types.ModuleType) and isinstance(now, types.ModuleType) and \
+                    sys.modules.get(getattr(now, "__name__", None)) is now:
+                snapshot[key] = now  # a lazy loader replaced by the module it loaded: the new normal
+                continue
+            if now is not value and f"{name}.{key}" not in exempt and (strict or _is_code(value) or _is_code(now)):
                 namespace[key] = value
                 changed.append(f"{name}.{key}")
         return changed

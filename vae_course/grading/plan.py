@@ -109,7 +109,7 @@ def _transform(source: str) -> str:
         return source
     try:
         return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 (left as it is: running it will say what is wrong)
+    except Exception:
         return source
 
 

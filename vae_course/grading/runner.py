@@ -19,7 +19,9 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-__all__ = ["Limits", "context", "grade_notebook"]
+__all__ = ["QUIET", "Limits", "context", "grade_notebook"]
+
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "KMP_WARNINGS": "0", "MPLBACKEND": "Agg"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Limits:
 
 def context():
     """The fork server's multiprocessing context; its server imports TensorFlow and the checks once."""
+    for key, value in QUIET.items():  # read by the fork server when it starts: TensorFlow's start-up stays silent
+        os.environ.setdefault(key, value)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["vae_course.grading.worker"])
     return ctx

@@ -50,11 +50,12 @@ def _killer(frame, event, arg):
     return _killer
 
 
-def _arm_killer(frame) -> None:
-    """Traces the main thread's stack from ``frame`` up: each further line of the learner's code raises."""
+def _arm_killer(frame, top) -> None:
+    """Traces the main thread's stack from ``frame`` up to ``top`` (the frame that set the limit, excluded)."""
     sys.settrace(_killer)
-    while frame is not None:
-        frame.f_trace, frame.f_trace_lines = _killer, True
+    while frame is not None and frame is not top:
+        if is_learner_code(frame.f_code.co_filename):
+            frame.f_trace, frame.f_trace_lines = _killer, True
         frame = frame.f_back
 
 
@@ -95,13 +96,13 @@ def time_limit(seconds: float, name: str = "your function"):
         yield
         return
     state = {"deadline": time.monotonic() + seconds, "seconds": seconds, "name": name, "told": False,
-             "active": True, "stderr": sys.stderr}
+             "active": True, "stderr": sys.stderr, "top": sys._getframe(2)}  # 2: the `with` statement's frame
     previous_trace = sys.gettrace()
 
     def on_alarm(signum, frame):
         if state["active"]:
             sys.setprofile(None)  # a profiler (the checks' refuse_reference) and the tracer do not mix
-            _arm_killer(frame)
+            _arm_killer(frame, state["top"])
             raise LimitReached
 
     previous = signal.signal(signal.SIGALRM, on_alarm)

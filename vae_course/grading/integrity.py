@@ -151,7 +151,7 @@ class ModuleGuard:
             value = namespace[key]
             if isinstance(value, types.ModuleType) and sys.modules.get(f"{name}.{key}") is value:
                 continue  # a submodule imported since (numpy.random, say): the import system's own binding
-            if key in _BUILTIN_NAMES or _is_code(value):  # a new name may shadow a builtin
+            if key in _BUILTIN_NAMES or (strict and _is_code(value)):  # a new name may shadow a builtin
                 del namespace[key]
                 changed.append(f"{name}.{key} (added)")
         for key, value in list(snapshot.items()):

@@ -59,10 +59,11 @@ def _arm_killer(frame, top) -> None:
         frame = frame.f_back
 
 
-def _raise_in_main_thread(exception=LimitReached) -> None:
-    """Schedules ``exception`` in the main thread (None cancels a pending one)."""
+def _raise_in_main_thread() -> None:
+    """Schedules :class:`LimitReached` in the main thread. (Never called with NULL to cancel one: on
+    CPython 3.11 that leaves the interpreter's "pending" flag set, and every later bytecode slow.)"""
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.main_thread().ident),
-                                               ctypes.py_object(exception) if exception else None)
+                                               ctypes.py_object(LimitReached))
 
 
 def _watch(state: dict, done: threading.Event, handler) -> None:
@@ -115,14 +116,12 @@ def time_limit(seconds: float, name: str = "your function"):
     finally:
         for _ in range(10):  # a LimitReached scheduled by the tracer may still arrive while we clean up
             try:
-                sys.settrace(previous_trace)
+                sys.settrace(previous_trace)  # the tracer schedules no more; one still pending arrives here
                 state["active"] = False
-                _raise_in_main_thread(None)
                 done.set()
                 watchdog.join()  # before the alarm is turned off: the watchdog turns it back on
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
-                _raise_in_main_thread(None)
                 break
             except LimitReached:
                 continue

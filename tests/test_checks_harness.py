@@ -154,15 +154,17 @@ def _binarize_wrong(images):  # every pixel above 0 becomes 1: wrong
     return (images > 0).astype(np.float32)[..., None]
 
 
-def test_a_hang_is_reported_within_6_s_and_the_message_names_the_limit():
+def test_a_hang_costs_the_limit_once_and_the_message_names_that_limit():
+    calls = []
+
     def std_from_logvar(logvar):
+        calls.append(1)
         while True:
             pass
 
-    started = _time.monotonic()
     with pytest.raises(harness.CheckTimedOut, match=r"did not return within 5 s"):
         checks.check_std_from_logvar(std_from_logvar)
-    assert _time.monotonic() - started < 6.5  # 5 s limit + the time to unwind, even on a loaded machine
+    assert len(calls) == 1  # not waited for twice (5 s said, 10 s taken: issue 20)
 
 
 def test_a_bare_except_around_sleep_cannot_swallow_the_limit(monkeypatch):
@@ -175,10 +177,8 @@ def test_a_bare_except_around_sleep_cannot_swallow_the_limit(monkeypatch):
             except:  # noqa: E722 (the learner's bare except)
                 pass
 
-    started = _time.monotonic()
-    with pytest.raises(harness.CheckTimedOut):
+    with pytest.raises(harness.CheckTimedOut):  # it returns at all: the loop was stopped
         checks.check_std_from_logvar(std_from_logvar)
-    assert _time.monotonic() - started < 3
 
 
 def test_turning_the_alarm_off_does_not_disable_the_limit(monkeypatch):
@@ -189,10 +189,8 @@ def test_turning_the_alarm_off_does_not_disable_the_limit(monkeypatch):
         while True:
             pass
 
-    started = _time.monotonic()
-    with pytest.raises(harness.CheckTimedOut):
+    with pytest.raises(harness.CheckTimedOut):  # it returns at all: the loop was stopped
         checks.check_std_from_logvar(std_from_logvar)
-    assert _time.monotonic() - started < 3
 
 
 def test_system_exit_from_the_learners_function_becomes_a_hint():

@@ -109,8 +109,8 @@ def checked(name: str):
                 return check(fn)
             except CheckFailed as err:
                 message = str(err)
-                raise CheckFailed(message if message.endswith(hint_call(name)) else
-                                  f"{message}\n{hint_call(name)}") from None
+                raise type(err)(message if message.endswith(hint_call(name)) else  # CheckTimedOut stays one
+                                f"{message}\n{hint_call(name)}") from None
 
         return wrapper
 

@@ -70,11 +70,12 @@ def graded(tmp_path_factory):
         "dee": {B: ("import os\nos._exit(3)\n", "binarize"), S: ("while True:\n    pass\n", "std_from_logvar")},
         "eve": {S: ('{"not": "code"}', "std_from_logvar")},
     })
-    (root / "eve" / B).write_text('{"cells": [{"cell_type": "code", "source": 7, "metadata": {}}]}')
+    (root / "eve" / B).write_text('{"cells": [{"cell_type": "code", "source": 7, "metadata": {}}]}')  # not text
+    (root / "eve" / S).write_text("this is not a notebook")  # not JSON
     before = tree_digest(root)
     out = root.parent / "out"
     started = time.monotonic()
-    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", "8"])
+    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", "20"])
     return root, out, code, before, time.monotonic() - started
 
 
@@ -107,7 +108,7 @@ def test_feedback_gives_the_message_and_hint_never_the_solution(graded):
     assert "/ 255 > 0.5" not in text and "logvar / 2" not in text
     assert "raw pixels" in (out / "feedback" / "bob.html").read_text()
     dee = (out / "feedback" / "dee.md").read_text()
-    assert "died at code cell 0" in dee and "did not finish within 8 s" in dee
+    assert "died at code cell 0" in dee and "did not finish within 20 s" in dee
 
 
 def test_summary_and_chart(graded):
@@ -120,7 +121,7 @@ def test_summary_and_chart(graded):
 def test_a_second_run_skips_graded_learners_and_regrades_a_changed_one(graded, capsys):
     root, out, *_ = graded
     (root / "bob" / S).write_text(notebook(RIGHT_STD, "std_from_logvar"))
-    assert main(["grade", str(root), "--out", str(out), "--timeout", "8"]) == 0
+    assert main(["grade", str(root), "--out", str(out), "--timeout", "20"]) == 0
     assert "4 already graded, 1 to grade" in capsys.readouterr().err
     rows = grades(out)
     assert rows["bob"]["std_from_logvar"] == "pass" and len(rows) == 5

@@ -40,6 +40,16 @@ def context():
         os.environ.setdefault(key, value)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["vae_course.grading.worker"])
+    from multiprocessing import forkserver
+
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)  # the server (and every notebook process) starts with stderr silenced: no TensorFlow lines
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
     return ctx
 
 

@@ -1,6 +1,8 @@
 # vae-course: `make train` runs the course's main job, `make test` runs every test.
-# Both create the virtual environment .venv on first use; later runs re-install only when
-# pyproject.toml changed (the stamp file records the last install).
+# Both create the virtual environment .venv on first use, with the exact versions of constraints.txt
+# and the course's tool groups (lab, test, site, cluster); later runs re-install only when
+# pyproject.toml or constraints.txt changed (the stamp file records the last install).
+# `make check-colab` (run by CI, not by `make test`) proves pyproject.toml's ranges on a Colab-like runtime.
 
 # Python 3.11, 3.12 or 3.13: the first of these names that runs and reports such a version
 # (make PYTHON=/path/to/python picks another; its version is checked all the same).
@@ -10,12 +12,19 @@ PYTHON ?= $(firstword $(foreach p,$(PYTHON_NAMES),$(shell $(p) -c '$(SUPPORTED)'
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+CONSTRAINTS := constraints.txt
+EXTRAS      := lab,test,site,cluster
+# check-colab: the interpreter of its throwaway runtime (python3.12 as on Colab, when it runs; else PYTHON)
+# and where that runtime goes.
+COLAB_PYTHON ?= $(or $(shell python3.12 -c '$(SUPPORTED)' >/dev/null 2>&1 && echo python3.12),$(PYTHON))
+COLAB_WORK   ?= build/colab-check
 
-.PHONY: help check-python install train test lab exercises progress benchmark site colab slides figures clean
+.PHONY: help check-python install train test check-colab lab exercises progress benchmark site colab slides figures clean
 
 help:
 	@echo "make train      train the course model (preset 'course'); results in runs/"
 	@echo "make test       run the unit tests, every lesson and solution notebook, and the website in a browser"
+	@echo "make check-colab  lesson 01 and exercise 03 on a Colab-like runtime (TensorFlow 2.19, NumPy 2.0), set up as on Colab"
 	@echo "make lab        open the lessons in JupyterLab"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make progress   which exercises in exercises/ pass"
@@ -38,17 +47,29 @@ check-python:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || { $(CHECK_PYTHON); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[site]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/vae-course train --preset course --out runs/course
 
+# pytest-xdist: -n auto --dist loadfile, one worker per core; all the tests of one file, and so all the
+# cells of one notebook (nbval runs them in one kernel, in order), go to the same worker.
+# --no-loadscope-reorder: files are handed out in testpaths order, the lessons first (each starts a
+# kernel that imports TensorFlow: the longest files), so that no long file starts last.
+# --maxprocesses 4: each worker imports TensorFlow (about 2 GB of memory); more no longer help.
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# A throwaway venv in $(COLAB_WORK) (deleted first) with the Colab-like versions of
+# vae_course/tooling/colab_check.py; the package is installed there by the notebooks' own set-up cell.
+check-colab: $(STAMP)
+	$(BIN)/python -m vae_course.tooling.colab_check --python $(COLAB_PYTHON) --work $(COLAB_WORK)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab lessons/
@@ -76,4 +97,4 @@ figures: $(STAMP)
 	$(BIN)/vae-course figures figures/
 
 clean:
-	rm -rf $(VENV) *.egg-info build/site build/site-src build/site-test build/slides
+	rm -rf $(VENV) *.egg-info build/site build/site-src build/site-test build/slides $(COLAB_WORK)

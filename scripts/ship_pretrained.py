@@ -3,7 +3,9 @@
     python scripts/ship_pretrained.py runs/course-latent2 [--note "..."]
 
 Writes cvae_latent<D>.weights.h5 and cvae_latent<D>.json (the run's report.json: command, seed,
-versions, test ELBO, training time, model sizes), which vae_course.pretrained.load_pretrained reads.
+versions, test ELBO, training time, model sizes, and under ``sha256`` the SHA-256 of each shipped
+file), which vae_course.pretrained.load_pretrained reads and checks. For latent 2 the run's
+samples.gif is shipped too, as cvae_latent2_samples.gif (lesson 08 shows it).
 
 A run's report gives log p(x) as the subset estimate (all-image ELBO + the mean IWAE-ELBO gap of
 500 fixed test images, with its standard error). The shipped record keeps that estimate under
@@ -46,9 +48,17 @@ def main():
     report["iwae"] = _all_image_iwae(args.run, report)
     report["note"] = args.note
     report["metrics"] = (args.run / "metrics.csv").read_text()
+    from vae_course.atomic_write import atomic_write_json
+    from vae_course.pretrained import sha256_of
+
     PRETRAINED.mkdir(exist_ok=True)
-    shutil.copyfile(args.run / "model.weights.h5", PRETRAINED / f"cvae_latent{d}.weights.h5")
-    (PRETRAINED / f"cvae_latent{d}.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    shipped = {"model.weights.h5": f"cvae_latent{d}.weights.h5"}
+    if d == 2:
+        shipped["samples.gif"] = "cvae_latent2_samples.gif"
+    for source, name in shipped.items():
+        shutil.copyfile(args.run / source, PRETRAINED / name)
+    report["sha256"] = {name: sha256_of(PRETRAINED / name) for name in shipped.values()}
+    atomic_write_json(PRETRAINED / f"cvae_latent{d}.json", report)
     print(f"shipped latent {d}: test ELBO {report['test_elbo']:.2f}")
 
 

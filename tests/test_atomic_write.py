@@ -112,3 +112,53 @@ def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_
     assert remove_stale_temporaries(tmp_path) == [stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, keep.name])
     assert remove_stale_temporaries(tmp_path / "missing") == []
+
+
+def test_the_content_is_fsynced_before_the_rename(tmp_path, monkeypatch):
+    """What reaches the disk before the rename is the whole new content: fsync of the temporary file, then rename."""
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        events.append(("fsync", name, open(name, "rb").read()))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", str(src), str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    atomic_write_bytes(tmp_path / "checkpoint.npz", b"all of it")
+    fsyncs = [e for e in events if e[0] == "fsync"]
+    renames = [e for e in events if e[0] == "replace"]
+    assert len(renames) == 1 and renames[0][2] == str(tmp_path / "checkpoint.npz")
+    assert ("fsync", renames[0][1], b"all of it") in events[: events.index(renames[0])]
+    assert fsyncs
+
+
+def test_a_temporary_of_another_users_living_process_is_kept(tmp_path, monkeypatch):
+    """os.kill(pid, 0) on another user's process raises PermissionError: that process is alive."""
+    from vae_course.atomic_write import remove_stale_temporaries
+
+    other = tmp_path / ".tmp-424242-abc-report.json"
+    other.write_text("x")
+    real_kill = os.kill
+
+    def kill(pid, sig):
+        if pid == 424242:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+        return real_kill(pid, sig)
+
+    monkeypatch.setattr(os, "kill", kill)
+    assert remove_stale_temporaries(tmp_path) == [] and other.exists()
+
+
+def test_text_quoting_a_non_utf8_path_is_written_with_escapes(tmp_path):
+    """Python keeps the bytes of a path that is not UTF-8 as lone surrogates; the text file gets \\xNN."""
+    from vae_course.atomic_write import printable
+
+    folder = os.fsdecode(b"run-\xff")
+    path = atomic_write_text(tmp_path / "report.md", f"- command: `vae-course train --out {folder}`\n")
+    assert path.read_bytes() == b"- command: `vae-course train --out run-\\xff`\n"
+    assert printable(folder) == "run-\\xff" and printable("r\u00e9sum\u00e9") == "r\u00e9sum\u00e9"

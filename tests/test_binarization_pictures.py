@@ -56,3 +56,24 @@ def test_dynamic_passes_draw_one_titled_row_per_pass():
         plot_dynamic_passes([passes[0], passes[1][:2]])
     with pytest.raises(ValueError, match="batches of one shape"):
         plot_dynamic_passes([])
+
+
+def test_the_difference_row_colours_each_kind_of_pixel():
+    from vae_course.demos.binarization_pictures import BOTH, ONLY_FIRST, ONLY_SECOND, difference_overlay
+
+    first = np.zeros((1, 28, 28, 1))
+    second = np.zeros((1, 28, 28, 1))
+    first[0, 0, 0], second[0, 0, 0] = 1, 1  # ink on both passes
+    first[0, 1, 1] = 1  # pass 1 only
+    second[0, 2, 2] = 1  # pass 2 only
+    rgb = difference_overlay(first, second)
+    assert tuple(rgb[0, 0, 0]) == BOTH and tuple(rgb[0, 1, 1]) == ONLY_FIRST and tuple(rgb[0, 2, 2]) == ONLY_SECOND
+    assert tuple(rgb[0, 3, 3]) == (1.0, 1.0, 1.0)
+    assert len({BOTH, ONLY_FIRST, ONLY_SECOND, (1.0, 1.0, 1.0)}) == 4
+    fig = plot_dynamic_passes([first, second], difference=True)
+    assert len(fig.axes) == 3 and "(2 pixels)" in fig.axes[2].get_title()
+    with pytest.raises(ValueError, match="exactly two passes"):
+        plot_dynamic_passes([first, second, first], difference=True)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -8,7 +8,7 @@ import tensorflow_probability as tfp
 
 from check_assertions import assert_accepted, assert_rejected
 
-from vae_course import checks, distributions
+from vae_course import checks, distributions, preprocessing
 
 tfd = tfp.distributions
 
@@ -120,6 +120,36 @@ def test_log_normal_pdf_check_rejects_wrong_answers(wrong, phrase):
     assert_rejected(checks.check_log_normal_pdf, wrong, phrase)
 
 
+# --- shortcuts through the package ---------------------------------------------------------------------------
+
+_package_binarize = preprocessing.binarize  # an alias, as `from vae_course.preprocessing import binarize` gives
+
+SHORTCUTS = [
+    (checks.check_binarize, lambda images: preprocessing.binarize(images), "package's own binarize"),
+    (checks.check_binarize, _package_binarize, "package's own binarize"),
+    (checks.check_binarize, lambda images: preprocessing.dynamic_binarize(images, 0) * 0
+     + (images / 255 > 0.5).astype(np.float32)[..., None], "package's own dynamic_binarize"),
+    (checks.check_dynamic_binarize, lambda images, seed: preprocessing.dynamic_binarize(images, seed),
+     "package's own dynamic_binarize"),
+    (checks.check_std_from_logvar, lambda lv: distributions.reparameterize(tf.zeros_like(lv), lv, tf.ones_like(lv)),
+     "package's own reparameterize"),
+    (checks.check_std_from_logvar, lambda lv: distributions.encoder_distribution(
+        tf.zeros_like(tf.reshape(lv, (1, -1))), tf.reshape(lv, (1, -1))).stddev()[0] * 0 + tf.exp(0.5 * lv),
+     "package's own encoder_distribution"),
+    (checks.check_std_from_logvar, tf.function(lambda lv: distributions.reparameterize(0.0 * lv, lv, 1.0 + 0.0 * lv)),
+     "package's own reparameterize"),
+    (checks.check_log_normal_pdf, lambda z, m, lv: distributions.encoder_distribution(m, lv).log_prob(z),
+     "package's own encoder_distribution"),
+]
+
+
+@pytest.mark.parametrize("check,shortcut,phrase", SHORTCUTS,
+                         ids=["binarize-call", "binarize-alias", "binarize-later-answer", "dynamic-call",
+                              "std-reparameterize", "std-encoder-distribution", "std-tf-function", "pdf-posterior"])
+def test_checks_refuse_the_packages_answers(check, shortcut, phrase):
+    assert_rejected(check, shortcut, phrase)
+
+
 # --- 03 std_from_logvar ---------------------------------------------------------------------------------------
 
 STD_WRONG = [
@@ -136,6 +166,15 @@ STD_WRONG = [
     (in_notebook_without_numpy("def f(lv):\n    return np.exp(lv / 2)"), "add `import numpy as np`"),
     (lambda lv: distributions.std_from_logvar(lv), "calls the package's own std_from_logvar"),
 ]
+
+
+def test_a_bounded_logvar_is_not_told_it_went_through_the_variance():
+    """Clipping logvar keeps σ finite but wrong at ±100: the message names the bound, not the variance."""
+    with pytest.raises(AssertionError) as info:
+        checks.check_std_from_logvar(lambda lv: tf.exp(0.5 * tf.clip_by_value(lv, -80.0, 80.0)))
+    assert "clipped or bounded" in str(info.value) and "through the variance" not in str(info.value), str(info.value)
+    assert_rejected(checks.check_std_from_logvar, lambda lv: tf.sqrt(tf.exp(lv)), "went through the variance")
+    assert_rejected(checks.check_std_from_logvar, lambda lv: tf.minimum(tf.exp(0.5 * lv), 1e20), "clipped or bounded")
 
 
 STD_RIGHT = [lambda logvar: tf.exp(0.5 * logvar), tf.function(lambda logvar: tf.math.exp(logvar / 2.0)),

@@ -104,6 +104,29 @@ KL_WRONG = [
 ]
 
 
+KL_SHORTCUTS = [
+    lambda m, lv: tfd.kl_divergence(distributions.encoder_distribution(m, lv),
+                                    distributions.prior_distribution(m.shape[-1])),
+    tf.function(lambda m, lv: tfd.kl_divergence(distributions.encoder_distribution(m, lv),
+                                                distributions.prior_distribution(2)) * 0 + kl_standard_normal(m, lv)),
+]
+
+
+@pytest.mark.parametrize("shortcut", KL_SHORTCUTS, ids=["check-cell-line", "tf-function-wrapper"])
+def test_kl_check_refuses_the_packages_distributions(shortcut):
+    assert_rejected(checks.check_kl_standard_normal, shortcut, "calls the package's own")
+
+
+def test_an_integer_log_is_named_as_such_not_as_float64():
+    """tf.math.log of an int32 tensor: TensorFlow's message lists 'double' among the allowed types."""
+    with pytest.raises(AssertionError) as info:
+        checks.check_kl_standard_normal(lambda m, lv: kl_standard_normal(m, lv) + tf.math.log(tf.shape(m)[0]) * 0)
+    message = str(info.value)
+    assert "An integer tensor (int32) reached a float operation" in message and "float64" not in message, message
+    assert_rejected(checks.check_kl_standard_normal, lambda m, lv: kl_standard_normal(m, lv)
+                    + 0.0 * tf.math.log(tf.shape(m)[-1]), "tf.cast(..., tf.float32)")
+
+
 KL_RIGHT = [
     kl_standard_normal,
     lambda m, lv: tfd.kl_divergence(tfd.MultivariateNormalDiag(m, tf.exp(0.5 * lv)),
@@ -253,29 +276,61 @@ TRAIN_STEP_WRONG = [
 ]
 
 
-def _keras_loss_step(model, x, optimizer):
-    """The Keras way: a loss object from logits, the tfp KL, tf.random.normal with the model's own sampling."""
+def _keras_loss_step(model, x, optimizer, analytic=False):
+    """The Keras way: a loss object from logits, tfp's log-densities (or its analytic KL), tf.random.normal."""
     bce = tf.keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum_over_batch_size")
     with tf.GradientTape() as tape:
         mean, logvar = model.encode(x)
         z = mean + tf.exp(0.5 * logvar) * tf.random.normal(tf.shape(mean))
         logits = model.decode(z)
-        kl = tfd.kl_divergence(tfd.MultivariateNormalDiag(mean, tf.exp(0.5 * logvar)),
-                               tfd.MultivariateNormalDiag(tf.zeros_like(mean), tf.ones_like(mean)))
+        q = tfd.MultivariateNormalDiag(mean, tf.exp(0.5 * logvar))
+        prior = tfd.MultivariateNormalDiag(tf.zeros_like(mean), tf.ones_like(mean))
+        kl = tfd.kl_divergence(q, prior) if analytic else q.log_prob(z) - prior.log_prob(z)
         loss = 784.0 * bce(tf.reshape(x, (-1, 784)), tf.reshape(logits, (-1, 784))) + tf.reduce_mean(kl)
     variables = model.encoder.trainable_variables + model.decoder.trainable_variables
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
     return loss
 
 
+def _package_step(model, x, optimizer):
+    """The package's compiled training step (vae_course.training.step), called from the learner's function."""
+    from vae_course.training.step import make_train_step as package_make_train_step
+
+    return package_make_train_step(model, optimizer, "mc", 0)(x)
+
+
+def _package_model_elbo(model, x, optimizer):
+    with tf.GradientTape() as tape:
+        loss = -tf.reduce_mean(losses.model_elbo(model, x, tf.random.normal((x.shape[0], model.latent_dim)), "mc"))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
+
+
+TRAIN_STEP_SHORTCUTS_AND_ESTIMATORS = [
+    (tf.function(make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) - kl_standard_normal(m, lv))),
+     "analytic KL"),
+    (make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) - kl_standard_normal(m, lv)), "analytic KL"),
+    (lambda model, x, optimizer: _keras_loss_step(model, x, optimizer, analytic=True), "analytic KL"),
+    (_package_step, "calls the package's own make_train_step"),
+    (_package_model_elbo, "calls the package's own model_elbo"),
+]
+
+
+@pytest.mark.parametrize("wrong,phrase", TRAIN_STEP_SHORTCUTS_AND_ESTIMATORS,
+                         ids=["tf-function-analytic", "eager-analytic", "keras-tfp-analytic", "make-train-step",
+                              "model-elbo"])
+def test_train_step_check_refuses_the_analytic_kl_and_the_packages_step(wrong, phrase):
+    assert_rejected(checks.check_train_step, wrong, phrase)
+
+
 TRAIN_STEP_RIGHT = [
     make_train_step(),
-    tf.function(make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) - kl_standard_normal(m, lv))),
+    tf.function(make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) + lnp(z, 0.0, 0.0) - lnp(z, m, lv))),
     _keras_loss_step,
 ]
 
 
-@pytest.mark.parametrize("right", TRAIN_STEP_RIGHT, ids=["single-sample", "tf-function-analytic-kl", "keras-tfp"])
+@pytest.mark.parametrize("right", TRAIN_STEP_RIGHT, ids=["single-sample", "tf-function-closed-form", "keras-tfp"])
 def test_train_step_check_accepts_right_answers(right, capsys):
     assert_accepted(checks.check_train_step, right, "train_step", capsys)
 

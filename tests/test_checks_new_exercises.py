@@ -2,6 +2,7 @@
 styles pass, each typical wrong answer is rejected with its own hint. Right answers are written here from
 closed forms, NumPy or tfp, never from vae_course's own functions."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -43,6 +44,52 @@ DYNAMIC_WRONG = [
     (lambda images, seed: (np.random.default_rng(seed).random(images.shape) < np.sqrt(images / 255))
      .astype(np.float32)[..., None], "expected about"),
 ]
+
+
+def _from_uniforms(draw):
+    """A dynamic_binarize whose uniforms come from ``draw(rng, n)`` (shape broadcastable to (n, 28, 28))."""
+    return lambda images, seed: (draw(np.random.default_rng(seed), len(images)) < images / 255).astype(np.float32)[..., None]
+
+
+def _antithetic_pairs(rng, n):  # images 2k and 2k + 1 use u and 1 - u
+    u = rng.random(((n + 1) // 2, 28, 28))
+    return np.stack([u, 1 - u], 1).reshape(-1, 28, 28)[:n]
+
+
+def _antithetic_halves(rng, n):  # image k and image k + n/2 use u and 1 - u
+    u = rng.random(((n + 1) // 2, 28, 28))
+    return np.concatenate([u, 1 - u])[:n]
+
+
+def _pixel_pairs(rng, n):  # two pixels share each draw, spread over the image
+    u = np.repeat(rng.random((n, 392)), 2, axis=1)
+    return u[:, np.random.default_rng(0).permutation(784)].reshape(n, 28, 28)
+
+
+DYNAMIC_DEPENDENT = [
+    (_from_uniforms(lambda rng, n: rng.random((n, 1, 1))), "the pixels of an image share their random numbers"),
+    (_from_uniforms(lambda rng, n: rng.random((n, 28, 1))), "the pixels of a row share"),
+    (_from_uniforms(lambda rng, n: rng.random((n, 1, 28))), "the pixels of a column share"),
+    (_from_uniforms(_antithetic_pairs), "mirror each other's random numbers"),
+    (_from_uniforms(_antithetic_halves), "varies far less than independent pixels allow"),
+    (_from_uniforms(lambda rng, n: rng.random((1, 28, 28))), "every image reuses the same random numbers"),
+    (_from_uniforms(_pixel_pairs), "varies far more than independent pixels allow"),
+]
+
+
+@pytest.mark.parametrize("wrong,phrase", DYNAMIC_DEPENDENT, ids=["per-image", "per-row", "per-column",
+                                                                 "antithetic-pairs", "antithetic-halves",
+                                                                 "same-for-all-images", "pixel-pairs"])
+def test_dynamic_binarize_check_rejects_shared_random_numbers(wrong, phrase):
+    assert_rejected(checks.check_dynamic_binarize, wrong, phrase)
+
+
+def test_dynamic_binarize_independence_test_accepts_independent_draws_of_many_seeds():
+    """The stated false-reject probability is below 1e-6: 30 independent right answers all pass."""
+    from vae_course.checks.dynamic_binarization import COPIES, GREY, _judge_independence
+
+    for seed in range(30):
+        _judge_independence((np.random.default_rng(1000 + seed).random((COPIES, 28, 28)) < GREY / 255).astype(np.float32))
 
 
 @pytest.mark.parametrize("right", DYNAMIC_RIGHT, ids=["numpy-generator", "numpy-binomial", "tf-stateless"])
@@ -132,6 +179,26 @@ SCORE_WRONG = [
 ]
 
 
+def _with_baseline(leave_one_out):
+    def estimate(f, mean, logvar, eps):
+        z = mean + tf.exp(0.5 * logvar) * eps
+        values = f(z)  # (K, B)
+        k = tf.cast(tf.shape(values)[0], tf.float32)
+        if leave_one_out:
+            baseline = tf.math.divide_no_nan(tf.reduce_sum(values, 0) - values, k - 1.0)
+        else:
+            baseline = tf.reduce_mean(values, 0)
+        return tf.reduce_mean((values - baseline)[..., None] * (z - mean) / tf.exp(logvar), axis=0)
+
+    return estimate
+
+
+@pytest.mark.parametrize("leave_one_out", [True, False], ids=["leave-one-out", "mean-of-all"])
+def test_score_function_check_names_a_baseline_as_outside_the_contract(leave_one_out):
+    """The contract says: the plain estimator, no baseline (a leave-one-out one is unbiased, but another estimator)."""
+    assert_rejected(checks.check_score_function_gradient, _with_baseline(leave_one_out), "without a baseline")
+
+
 @pytest.mark.parametrize("right", SCORE_RIGHT, ids=["closed-form", "tf-function", "tape-tfp"])
 def test_score_function_check_accepts_right_answers(right, capsys):
     assert_accepted(checks.check_score_function_gradient, right, "score_function_gradient", capsys)
@@ -164,6 +231,18 @@ IWAE_WRONG = [
     (lambda lw: float(tf.reduce_mean(lw)), "Python float"),
     (lambda lw: tfd.Normal(lw, 1.0), "returned a TFP distribution"),
 ]
+
+
+def test_iwae_example_shows_one_example_with_its_own_k_log_weights():
+    """The example must be a column of log_weights (one example, K samples), beside that example's values."""
+    with pytest.raises(AssertionError) as info:
+        checks.check_iwae_bound(lambda lw: tf.reduce_logsumexp(lw, 0) - 1.0)
+    message = str(info.value)
+    found = re.search(r"example (\d+) of the batch: column \1 of log_weights, its K = (\d+) log-weights \[([^\]]*)\]",
+                      message)
+    assert found, message
+    assert len(found.group(3).split(",")) == int(found.group(2)), message
+    assert "row 0 of the batch" not in message
 
 
 @pytest.mark.parametrize("right", IWAE_RIGHT, ids=["logsumexp", "max-shift", "tfp-logmeanexp-tf-function"])
@@ -213,13 +292,86 @@ def decoder_functional(latent_dim):
     return tf.keras.Model(z, L.Conv2DTranspose(1, 3, padding="same")(h))
 
 
-ENCODER_RIGHT = [encoder_sequential, encoder_functional, encoder_with_input]
+def encoder_activation_layers(latent_dim):
+    """Sequential, each activation a layer of its own (as the functional encoder above writes its first one)."""
+    return tf.keras.Sequential([L.Conv2D(32, 3, strides=2), L.ReLU(), L.Conv2D(64, 3, strides=2),
+                                L.Activation("relu"), L.Flatten(), L.Dense(2 * latent_dim)])
+
+
+def decoder_activation_layers(latent_dim, last=()):
+    return tf.keras.Sequential([L.Dense(1568), L.ReLU(), L.Reshape((7, 7, 32)),
+                                L.Conv2DTranspose(64, 3, strides=2, padding="same"), L.ReLU(),
+                                L.Conv2DTranspose(32, 3, strides=2, padding="same"), L.ReLU(),
+                                L.Conv2DTranspose(1, 3, padding="same"), *last])
+
+
+ENCODER_RIGHT = [encoder_sequential, encoder_functional, encoder_with_input, encoder_activation_layers]
 DECODER_RIGHT = [decoder_sequential, decoder_functional,
-                 lambda d: tf.keras.Sequential([tf.keras.Input((d,)), *decoder_sequential(d).layers])]
+                 lambda d: tf.keras.Sequential([tf.keras.Input((d,)), *decoder_sequential(d).layers]),
+                 decoder_activation_layers]
+
+
+def _wrapping_package_encoder(latent_dim):
+    x = tf.keras.Input((28, 28, 1))
+    mean, logvar = models.Encoder(models.ModelConfig(latent_dim=latent_dim))(x)
+    return tf.keras.Model(x, tf.keras.layers.Concatenate()([mean, logvar]))
+
+
+def _layers_of_package_encoder(latent_dim):
+    package = models.Encoder(models.ModelConfig(latent_dim=latent_dim))
+    return tf.keras.Sequential([*package.convs, package.flatten, package.dense])
+
+
+PACKAGE_DECODERS = {d: models.Decoder(models.ModelConfig(latent_dim=d)) for d in (2, 5)}  # built outside the answer
+
+
+def encoder_dense_width_functional(latent_dim):
+    x = tf.keras.Input((28, 28, 1))
+    h = L.Conv2D(64, 3, strides=2, activation="relu")(L.Conv2D(32, 3, strides=2, activation="relu")(x))
+    h = L.Dense(128, activation="relu")(L.Flatten()(h))
+    return tf.keras.Model(x, L.Dense(2 * latent_dim)(h))
+
+
+NETWORK_SHORTCUTS = [
+    (checks.check_make_encoder, _wrapping_package_encoder, "package's own network"),
+    (checks.check_make_encoder, _layers_of_package_encoder, "package's own network"),
+    (checks.check_make_decoder, lambda d: tf.keras.Sequential([PACKAGE_DECODERS[d]]), "contains the package's own Decoder"),
+    (checks.check_make_decoder, lambda d: tf.keras.Sequential([tf.keras.Sequential([L.Identity(), PACKAGE_DECODERS[d]])]),
+     "contains the package's own Decoder"),
+]
+
+
+@pytest.mark.parametrize("check,shortcut,phrase", NETWORK_SHORTCUTS,
+                         ids=["functional-wrapper", "its-layers", "nested-global", "nested-twice"])
+def test_network_checks_refuse_the_packages_networks_at_any_depth(check, shortcut, phrase):
+    assert_rejected(check, shortcut, phrase)
+
+
+NETWORK_CAUSES = [  # (check, answer, phrase the message must hold, phrase it must not hold)
+    (checks.check_make_decoder, lambda d: decoder_activation_layers(d, last=(L.ReLU(),)), "last layer applies a ReLU",
+     "sigmoid"),
+    (checks.check_make_decoder, lambda d: decoder_sequential(d, last="relu"), "last layer applies a ReLU", "sigmoid"),
+    (checks.check_make_encoder, lambda d: encoder_sequential(d, last="relu"), "last layer applies a ReLU", "sigmoid"),
+    (checks.check_make_decoder, lambda d: decoder_sequential(d, last="sigmoid"), "last layer applies a sigmoid", "ReLU"),
+    (checks.check_make_decoder, lambda d: decoder_sequential(d, units=7 * 7 * 64), "Check its number of units",
+     "kernel"),
+    (checks.check_make_encoder, encoder_dense_width_functional, "a dense layer: check its number of units", "stride"),
+    (checks.check_make_encoder, lambda d: tf.keras.Sequential([*encoder_sequential(d).layers[:3], L.Dense(3 * d)]),
+     "Check its number of units", "kernel"),
+]
+
+
+@pytest.mark.parametrize("check,answer,phrase,absent", NETWORK_CAUSES,
+                         ids=["relu-layer-last", "relu-activation-last", "encoder-relu-last", "sigmoid-last",
+                              "dense-width-sequential", "extra-dense-functional", "encoder-dense-width"])
+def test_network_messages_name_the_actual_cause(check, answer, phrase, absent):
+    with pytest.raises(AssertionError) as info:
+        check(answer)
+    assert phrase in str(info.value) and absent not in str(info.value), str(info.value)
 ENCODER_WRONG = [
     (lambda d: encoder_sequential(d, padding="same"), "layer 1 (Conv2D) outputs (14, 14, 32)"),
     (lambda d: encoder_sequential(d, strides=1), "layer 1 (Conv2D) outputs (26, 26, 32)"),
-    (lambda d: encoder_sequential(d, last="relu"), "never negative"),
+    (lambda d: encoder_sequential(d, last="relu"), "applies a ReLU"),
     (lambda d: encoder_sequential(d, first=16), "layer 1 (Conv2D) outputs (13, 13, 16)"),
     (lambda d: encoder_sequential(d).layers, "return a Keras model"),
     (lambda d: models.Encoder(models.ModelConfig(latent_dim=d)), "package's own network"),
@@ -227,19 +379,19 @@ ENCODER_WRONG = [
 ]
 DECODER_WRONG = [
     (lambda d: decoder_sequential(d, last="sigmoid"), "a sigmoid"),
-    (lambda d: decoder_sequential(d, last="relu"), "never negative"),
+    (lambda d: decoder_sequential(d, last="relu"), "applies a ReLU"),
     (lambda d: decoder_sequential(d, padding="valid"), "layer 3 (Conv2DTranspose) outputs (15, 15, 64)"),
     (lambda d: decoder_sequential(d, units=7 * 7 * 64), "layer 1 (Dense) outputs (3136,)"),
     (lambda d: models.Decoder(models.ModelConfig(latent_dim=d)), "package's own network"),
 ]
 
 
-@pytest.mark.parametrize("right", ENCODER_RIGHT, ids=["sequential", "functional", "with-input"])
+@pytest.mark.parametrize("right", ENCODER_RIGHT, ids=["sequential", "functional", "with-input", "activation-layers"])
 def test_encoder_check_accepts_right_answers(right, capsys):
     assert_accepted(checks.check_make_encoder, right, "make_encoder", capsys)
 
 
-@pytest.mark.parametrize("right", DECODER_RIGHT, ids=["sequential", "functional", "with-input"])
+@pytest.mark.parametrize("right", DECODER_RIGHT, ids=["sequential", "functional", "with-input", "activation-layers"])
 def test_decoder_check_accepts_right_answers(right, capsys):
     assert_accepted(checks.check_make_decoder, right, "make_decoder", capsys)
 

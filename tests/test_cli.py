@@ -40,12 +40,36 @@ def run_cli(args, capsys):
     (["--warmup-epochs", "-1"], "--warmup-epochs: expected a finite number >= 0, got -1"),
     (["--warmup-epochs", "10"], "warmup_epochs must be in [0, epochs)"),
     (["--train-examples", "70000"], "train_examples must be in 1..60000"),
+    (["--seed", str(2**32)], "seed must be at most 4294967295 (TensorFlow and NumPy seeds are 32-bit), got 4294967296"),
+    (["--latent-dim", "100000000"], "latent_dim must be at most 784"),
+    (["--batch-size", "60000"], "batch_size must be at most 4096"),
+    (["--iwae-k", "1000000"], "iwae_k must be at most 5000"),
 ])
 def test_bad_values_give_usage_and_exit_2(args, phrase, tmp_path, capsys):
     out = tmp_path / "run"
     code, err = run_cli(["train", *args, "--out", str(out)], capsys)
     assert code == 2 and "usage: vae-course" in err and phrase in err
     assert not out.exists()
+
+
+def test_the_largest_allowed_values_are_accepted_and_the_largest_seed_builds_a_model():
+    from vae_course.training import build, preset
+
+    config = preset("course", seed=2**32 - 1, latent_dim=784, batch_size=4096, iwae_k=5000)
+    model, optimizer = build(config.replace(latent_dim=2))
+    assert model.latent_dim == 2 and int(optimizer.iterations) == 0
+
+
+def test_a_run_that_fails_before_writing_leaves_no_empty_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--data-dir", str(tmp_path / "no-mnist")]) == 1
+    assert "does not exist" in capsys.readouterr().err and not out.exists()
+    out.mkdir()  # a folder that was there before is never removed
+    assert main(["train", "--out", str(out), "--data-dir", str(tmp_path / "no-mnist")]) == 1
+    assert out.is_dir()
+    not_utf8 = tmp_path / os.fsdecode(b"mnist-\xff")  # named in the message as \xff, not a UnicodeEncodeError
+    assert main(["train", "--out", str(tmp_path / os.fsdecode(b"run-\xff")), "--data-dir", str(not_utf8)]) == 1
+    assert f"MNIST folder {tmp_path}/mnist-\\xff (from the data_dir argument) does not exist" in capsys.readouterr().err
 
 
 def test_unwritable_out_is_refused_before_anything_is_written(tmp_path, capsys):
@@ -76,6 +100,15 @@ def test_resume_of_a_folder_without_a_run_is_a_usage_error(tmp_path, capsys):
     assert code == 2 and "no checkpoint" in err
     code, err = run_cli(["train", "--resume", str(tmp_path), "--epochs", "3"], capsys)
     assert code == 2 and "drop --epochs" in err
+
+
+def test_resume_of_a_checkpoint_with_unusable_metadata_is_a_usage_error_naming_the_file(tmp_path, capsys):
+    import numpy as np
+
+    np.savez(tmp_path / "checkpoint.npz", meta_json=np.array('[{"config": {}}]'))  # a list, not fit's metadata
+    code, err = run_cli(["train", "--resume", str(tmp_path)], capsys)
+    assert code == 2 and f"checkpoint {tmp_path / 'checkpoint.npz'} has unusable metadata" in err
+    assert "found a list" in err and "Traceback" not in err
 
 
 def test_tiny_run_writes_the_whole_run_folder(tmp_path, mnist_dir, capsys):

@@ -1,9 +1,12 @@
 """Tests of vae_course.data: loading the original MNIST IDX files, and every way a file can be bad."""
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
+import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,6 +101,39 @@ def test_missing_file(make_mnist_dir):
     (folder / MNIST_FILES["test_labels"].name).unlink()
     with pytest.raises(MnistFileError, match=re.escape(str(folder / MNIST_FILES["test_labels"].name)) + ": file not found"):
         load_mnist(folder, verify=False)
+
+
+def _deny_reading(target, monkeypatch):
+    """Makes ``target`` (a file, or a folder and all inside it) unreadable. A normal user gets a real chmod;
+    root, whom permissions do not stop, gets the PermissionError (EACCES) the operating system gives a user."""
+    if os.geteuid() != 0:
+        target.chmod(0)
+        return lambda: target.chmod(0o700 if target.is_dir() else 0o600)
+    real_is_file, real_read = Path.is_file, Path.read_bytes
+
+    def refused(path):
+        if path == target or target in path.parents:
+            denied_on = target if target.is_dir() else path
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(denied_on))
+
+    monkeypatch.setattr(Path, "is_file", lambda self: (refused(self) if target.is_dir() else None) or real_is_file(self))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: refused(self) or real_read(self))
+    return lambda: None
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_an_unreadable_file_or_folder_is_a_permission_problem_not_a_corrupt_file(what, make_mnist_dir, monkeypatch):
+    folder, _ = make_mnist_dir()
+    path = folder / MNIST_FILES["train_images"].name
+    restore = _deny_reading(path if what == "file" else folder, monkeypatch)
+    try:
+        with pytest.raises(MnistFileError) as info:
+            load_mnist(folder, verify=False)
+    finally:
+        restore()
+    message = str(info.value)
+    assert message.startswith(f"{path}: cannot be read: permission denied on {path if what == 'file' else folder}")
+    assert "chmod" in message and "corrupt" not in message and "Download" not in message
 
 
 def test_truncated_gzip(make_mnist_dir):

@@ -103,3 +103,23 @@ def test_code_scores_refuse_non_square_or_non_finite_scores_and_a_bad_scale():
             decoder_pictures.plot_code_scores(bad)
     with pytest.raises(ValueError, match="vmin < 0 < vmax"):
         decoder_pictures.plot_code_scores(np.zeros((3, 3)), vmin=10, vmax=50)
+
+
+def test_the_gaussian_scale_picture_peaks_where_the_closed_form_says():
+    import math
+
+    import matplotlib.pyplot as plt
+
+    from vae_course.demos.decoder_pictures import plot_gaussian_scale
+
+    ax = plot_gaussian_scale(36.5, marks=(1.0,))
+    (curve,) = ax.get_lines()[:1]
+    s, y = curve.get_xdata(), curve.get_ydata()
+    assert s[np.argmax(y)] == pytest.approx(math.sqrt(36.5 / 784), rel=0.03)  # d/ds = 0 at s^2 = SSE/n
+    best_line = ax.get_lines()[1]  # the dashed line at the best s
+    assert best_line.get_xdata()[0] == pytest.approx(math.sqrt(36.5 / 784), rel=1e-9)
+    at_one = -36.5 / 2 - 392 * math.log(2 * math.pi)  # by hand, s = 1
+    assert any(f"{at_one:.1f}" in t.get_text() for t in ax.texts)
+    with pytest.raises(ValueError, match="positive"):
+        plot_gaussian_scale(0.0)
+    plt.close("all")

@@ -115,8 +115,8 @@ def test_pasted_answers_give_back_the_solution_code(name):
 def test_pasted_answers_pass_the_checks(name, capsys):
     """The round trip, run in this process: the pasted exercise's cells run and every check prints ✓.
 
-    Check cells run up to their "# Use it" part (it loads MNIST or trains; the solution notebooks,
-    run by nbval in `make test`, cover it).
+    Check cells run up to their "# Use it" part (it loads MNIST or trains; tests/test_solutions.py runs
+    the solution notebooks with it).
     """
     pasted = paste_answers(generate_exercise(solution(name)), solution(name))
     namespace = {"__name__": "__main__"}
@@ -195,7 +195,50 @@ def test_nbval_verdict_ignores_outputs_saved_by_the_learner(tmp_path, executed_s
     stale = executed_stubs[name]  # executed while unsolved: its check cell holds an error output
     assert any(o.output_type == "error" for c in stale.cells if c.cell_type == "code" for o in c.outputs)
     write_notebook(paste_answers(stale, solution(name)), tmp_path / f"{name}.ipynb")
-    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-rA", "-c", str(ROOT / "pyproject.toml"),
+    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-rA", "-p", "no:cacheprovider",
+                          "-c", str(ROOT / "pyproject.toml"),
                           "--rootdir", str(ROOT), str(tmp_path / f"{name}.ipynb")],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout[-3000:]
+
+
+# --- no check cell answers an exercise (issue 20, item 2) ---------------------------------------------------------
+
+def _forbidden_in(stem):
+    """Names of package functions a check cell of notebook ``stem`` may not call: the answers (and one-line
+    shortcuts) of its own exercises and of every later one, as vae_course.checks.shortcuts refuses them."""
+    from vae_course.checks.shortcuts import ORDER, refused
+
+    first = min(EXERCISES.index(name) for name in _exercises_of(stem))
+    names = {fn.__qualname__.split(".")[0] if fn.__name__ == "__init__" else fn.__name__
+             for fn in refused(ORDER[first][0])}
+    later = [n for n, _ in ORDER[first:]]
+    return names | ({"kl_divergence"} if "kl_standard_normal" in later else set()), later
+
+
+def _exercises_of(stem):
+    return [n for n in EXERCISES if re.search(rf"\bdef {n}\(", "\n".join(c.source for c in solution(stem).cells))]
+
+
+def _call_patterns(names):
+    """A call through a module (``distributions.x(``, ``tfd.kl_divergence(``) or an import of the name itself: the
+    learner's own function of the same name is called bare, and that is allowed."""
+    return [re.compile(rf"\.{re.escape(n)}\s*\(|\bimport\b[^\n]*\b{re.escape(n)}\b") for n in sorted(names)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_check_cell_calls_the_packages_answer_to_its_own_or_a_later_exercise(name):
+    forbidden, _ = _forbidden_in(name)
+    for cell in solution(name).cells:
+        if "check" in tags(cell):
+            for pattern in _call_patterns(forbidden):
+                assert not pattern.search(cell.source), f"{name}: a check cell calls {pattern.pattern!r}"
+
+
+def test_the_check_cell_scan_finds_the_old_shortcuts():
+    """What the check cells used to show (02.1: the posterior, 05: the decoder's distribution, 06.1: the KL)."""
+    old = {"02_diagonal_gaussians": "q = distributions.encoder_distribution(mean, logvar)",
+           "05_decoder_as_distribution": "decoder = distributions.decoder_distribution(logits)",
+           "06_elbo": "print(tfd.kl_divergence(q, prior))"}
+    for stem, line in old.items():
+        assert any(p.search(line) for p in _call_patterns(_forbidden_in(stem)[0])), (stem, line)

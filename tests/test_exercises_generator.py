@@ -35,13 +35,13 @@ ANSWER_2 = '''class Helper:
         ### END SOLUTION'''
 
 
-def small_solution():
+def small_solution(lesson="06"):
     executed = new_code_cell(ANSWER_1, metadata={"tags": ["exercise"], "execution": {"iopub.status.busy": "t"}},
                              execution_count=3, outputs=[new_output("stream", name="stdout", text="hi\n")])
     check = new_code_cell("check_kl(kl)", metadata={"tags": ["check"]}, execution_count=4,
                           outputs=[new_output("stream", name="stdout", text="✓ kl\n")])
     return solution(new_markdown_cell("# Title"), new_code_cell("import math"), executed, check,
-                    new_code_cell(ANSWER_2, metadata={"tags": ["exercise"]}))
+                    new_code_cell(ANSWER_2, metadata={"tags": ["exercise"]}), lesson=lesson)
 
 
 def test_blocks_become_numbered_stubs_with_the_block_indentation():
@@ -107,7 +107,8 @@ def test_generate_main_writes_reports_and_keeps_a_learners_answers(tmp_path, cap
     nbformat.write(answered, exs / "06_elbo.ipynb")
     before = (exs / "06_elbo.ipynb").read_text()
     assert generate_main(sols, exs) == 1
-    assert "it holds your answers" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"kept {exs / '06_elbo.ipynb'}" in out and "your answers" in out and "move it away" in out
     assert (exs / "06_elbo.ipynb").read_text() == before
 
 
@@ -122,6 +123,132 @@ def test_generate_main_writes_nothing_when_a_solution_is_malformed(tmp_path, cap
     assert not exs.exists()
     assert generate_main(tmp_path / "missing", exs) == 1
     assert "no solution notebooks" in capsys.readouterr().err
+
+
+STUB_1 = 'raise NotImplementedError("Exercise 06.1 kl: replace this line with your code")'
+STUB_2 = 'raise NotImplementedError("Exercise 06.2 method: replace this line with your code")'
+
+
+def _generated_folder(tmp_path):
+    """solutions/06_elbo.ipynb and the exercise make-exercises writes from it; returns (solutions, exercises)."""
+    sols, exs = tmp_path / "solutions", tmp_path / "exercises"
+    sols.mkdir()
+    nbformat.write(small_solution(), sols / "06_elbo.ipynb")
+    assert generate_main(sols, exs) == 0
+    return sols, exs
+
+
+def _edit(path, change):
+    nb = nbformat.read(path, as_version=4)
+    change(nb)
+    write_notebook(nb, path)
+    return path.read_bytes()
+
+
+def _comment_out_stub(nb):
+    nb.cells[2].source = nb.cells[2].source.replace(STUB_1, "# " + STUB_1 + "\n    return x + 1")
+
+
+def _answer_in_a_new_cell(nb):
+    del nb.cells[4]  # the stub cell of exercise 06.2, deleted
+    nb.cells.append(new_code_cell("class Helper:\n    def method(self):\n        return 2"))
+
+
+def _code_added_elsewhere(nb):
+    nb.cells[1].source += "\nimport numpy as np  # mine"
+
+
+def _a_note(nb):
+    nb.cells[0].source += "\n\nMy note: the KL is never negative."
+
+
+def _answer_in_place(nb):
+    nb.cells[4].source = nb.cells[4].source.replace(STUB_2, "return 2")
+
+
+@pytest.mark.parametrize("change", [_comment_out_stub, _answer_in_a_new_cell, _code_added_elsewhere, _a_note,
+                                    _answer_in_place])
+def test_anything_a_learner_changed_is_never_overwritten(change, tmp_path, capsys):
+    sols, exs = _generated_folder(tmp_path)
+    target = exs / "06_elbo.ipynb"
+    before = _edit(target, change)
+    capsys.readouterr()
+    assert generate_main(sols, exs) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"kept {target}: it holds changes the generator did not make")
+    assert f"mv {target} {exs / '06_elbo.mine.ipynb'}" in out  # how to regenerate it on purpose
+    assert target.read_bytes() == before
+    new_solution = small_solution()  # even when the solution changed since: the learner's copy stays
+    new_solution.cells[1].source = "import math, cmath"
+    nbformat.write(new_solution, sols / "06_elbo.ipynb")
+    assert generate_main(sols, exs) == 1 and target.read_bytes() == before
+
+
+def test_a_commented_out_stub_counts_as_an_answer():
+    ex = generate_exercise(small_solution())
+    _comment_out_stub(ex)
+    from vae_course.tooling.exercises import has_learner_answers, stub_count
+
+    assert has_learner_answers(ex) and stub_count(ex) == 1
+
+
+def test_outputs_of_an_unchanged_notebook_are_cleared_and_other_notebooks_still_written(tmp_path, capsys):
+    """A learner ran the notebook without changing a cell: nothing of theirs is lost by regenerating it."""
+    sols, exs = _generated_folder(tmp_path)
+    fresh = (exs / "06_elbo.ipynb").read_bytes()
+    _edit(exs / "06_elbo.ipynb", lambda nb: nb.cells[1].outputs.append(new_output("stream", name="stdout", text="x")))
+    nbformat.write(small_solution(lesson="07"), sols / "07_networks.ipynb")
+    assert generate_main(sols, exs) == 0
+    assert (exs / "06_elbo.ipynb").read_bytes() == fresh and (exs / "07_networks.ipynb").is_file()
+
+
+def test_a_maintainers_solution_change_regenerates_the_committed_exercise(tmp_path, capsys):
+    """In a checkout, an exercise the generator made from the committed solution is replaced by the new one;
+    outside a checkout the same notebook is left alone (it cannot be told from a learner's)."""
+    git = lambda *args: subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
+    sols, exs = _generated_folder(tmp_path)
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course")
+    changed = small_solution()
+    changed.cells[1].source = "import math, cmath"
+    nbformat.write(changed, sols / "06_elbo.ipynb")
+    (tmp_path / ".git").rename(tmp_path / "no-git")
+    before = (exs / "06_elbo.ipynb").read_bytes()
+    assert generate_main(sols, exs) == 1 and (exs / "06_elbo.ipynb").read_bytes() == before
+    (tmp_path / "no-git").rename(tmp_path / ".git")
+    capsys.readouterr()
+    assert generate_main(sols, exs) == 0
+    assert capsys.readouterr().out.startswith("wrote")
+    assert nbformat.read(exs / "06_elbo.ipynb", as_version=4).cells[1].source == "import math, cmath"
+
+
+def test_a_broken_notebook_in_the_exercises_is_named_and_left_alone(tmp_path, capsys):
+    sols, exs = _generated_folder(tmp_path)
+    (exs / "06_elbo.ipynb").write_text('{"cells": [')
+    nbformat.write(small_solution(lesson="07"), sols / "07_networks.ipynb")
+    capsys.readouterr()
+    assert generate_main(sols, exs) == 1
+    out = capsys.readouterr().out
+    assert f"kept {exs / '06_elbo.ipynb'}: it is not a notebook this tool can read" in out
+    assert (exs / "06_elbo.ipynb").read_text() == '{"cells": ['
+    assert (exs / "07_networks.ipynb").is_file()  # the notebooks after it are still written
+
+
+def test_a_solution_without_cells_and_an_exercises_path_that_is_a_file_are_refused(tmp_path, capsys):
+    sols, exs = tmp_path / "solutions", tmp_path / "exercises"
+    sols.mkdir()
+    (sols / "06_elbo.ipynb").write_text('{"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    assert generate_main(sols, exs) == 1
+    err = capsys.readouterr().err
+    assert f"error: {sols / '06_elbo.ipynb'}:" in err and "cells" in err and "Nothing was written" in err
+    assert "Traceback" not in err and not exs.exists()
+    nbformat.write(small_solution(), sols / "06_elbo.ipynb")
+    exs.write_text("a file")
+    assert generate_main(sols, exs) == 1
+    err = capsys.readouterr().err
+    assert f"{exs} exists and is not a folder" in err and "Nothing was written" in err
+    assert exs.read_text() == "a file"
 
 
 # --- the committed notebooks ----------------------------------------------------------------------------------

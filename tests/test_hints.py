@@ -1,6 +1,9 @@
 """Tiered hints: every exercise has them, they never hold the solution's code, ``hint`` shows them in order;
 and exercise notebooks state contracts, not the closed forms they ask for (markdown and stubs)."""
+import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -73,6 +76,97 @@ def test_unknown_names_and_levels(capsys):
     assert "no exercise called 'kl_divergence'" in out and all(name in out for name in HINTS)
     with pytest.raises(ValueError, match="levels 1 to 3"):
         HintBook(HINTS).text("iwae_bound", level=4)
+
+
+@pytest.mark.parametrize("level", [4, 0, "2", True])
+def test_a_level_that_does_not_exist_gets_a_message_not_an_exception(level, capsys):
+    HintBook(HINTS)("iwae_bound", level=level)  # raises nothing
+    out = capsys.readouterr().out
+    assert "iwae_bound has hint levels 1 to 3" in out and 'hint("iwae_bound", level=k)' in out, out
+
+
+def test_importing_hint_does_not_import_tensorflow(tmp_path):
+    """A learner asks for a hint before anything heavy loads: no TensorFlow, no checks (issue 24, item 4)."""
+    script = ("import sys\nfrom vae_course.hints import hint\nhint('binarize')\n"
+              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_probability', "
+              "'keras') or m.startswith('vae_course.checks'))\nprint('HEAVY', heavy)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "Hint 1/3 for binarize, the idea" in done.stdout, done.stdout
+    assert "HEAVY []" in done.stdout, done.stdout
+
+
+# --- no hint gives the answer before its level; no failure message repeats level 2 ------------------------------
+
+EARLY = {  # (exercise, highest level that must not say it): what would give the answer away
+    ("std_from_logvar", 1): [r"square root", r"sqrt", r"½", r"power"],
+    ("reparameterize", 2): [r"[Ss]cale the noise", r"shift it by the mean", r"σ\s*⊙", r"μ\s*\+"],
+    ("elbo_single_sample", 2): [r"mean 0", r"log-variance 0", r"compute them", r"N\(0, I\)"],
+    ("posterior", 2): [r"multivariate", r"reinterpret", r"Independent"],
+    ("make_encoder", 3): [r"\b13\b", r"\b2304\b", r"\b32\b", r"\b64\b", r"valid.*ReLU", r"Conv2D\("],
+    ("make_decoder", 3): [r"\b1568\b", r"7\s*[·x]\s*7", r"\b32\b", r"\b64\b", r"Conv2DTranspose\("],
+}
+OLD_EARLY = [  # what the hints used to say (issue 20, item 5): the patterns must find each
+    ("std_from_logvar", "logvar is the log of the variance σ², and σ is the square root of the variance."),
+    ("reparameterize", "Scale the noise by the standard deviation (from logvar, with one exponential), then shift it"),
+    ("elbo_single_sample", "the prior is the Gaussian with mean 0 and log-variance 0 in every dimension."),
+    ("posterior", "The last batch axis must become the event: a diagonal multivariate Normal"),
+    ("make_encoder", "Two strided 3x3 convolutions with 'valid' padding and ReLU shrink 28 -> 13 -> 6"),
+    ("make_decoder", "Dense with ReLU to 7·7·32 numbers, reshape to (7, 7, 32)"),
+]
+
+
+@pytest.mark.parametrize("name,level", sorted(EARLY))
+def test_early_levels_do_not_give_the_answer(name, level):
+    for shown in range(1, level + 1):
+        for pattern in EARLY[(name, level)]:
+            assert not re.search(pattern, HINTS[name][shown - 1]), f"hint {shown} of {name} says {pattern!r}"
+
+
+@pytest.mark.parametrize("name,old", OLD_EARLY)
+def test_the_early_scan_finds_the_old_hints(name, old):
+    assert any(re.search(p, old) for (n, _), patterns in EARLY.items() if n == name for p in patterns), old
+
+
+def _check_strings():
+    """Every string a check module can print (literals and the constant parts of f-strings), per module."""
+    found = []
+    for path in sorted((ROOT / "vae_course" / "checks").glob("*.py")):
+        if path.name in ("hints.py", "__init__.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 30:
+                found.append((path.stem, node.value))
+            elif isinstance(node, ast.JoinedStr):
+                found.append((path.stem, "".join(v.value if isinstance(v, ast.Constant) else " {} " for v in node.values)))
+    return found
+
+
+def _shingles(text, n=6):
+    words = re.findall(r"[\w'σℓμ²]+", text.lower())
+    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+CHECK_STRINGS = _check_strings()
+
+
+@pytest.mark.parametrize("name", sorted(HINTS))
+def test_no_failure_message_repeats_level_2_word_for_word(name):
+    level2 = _shingles(HINTS[name][1])
+    for module, text in CHECK_STRINGS:
+        shared = level2 & _shingles(text)
+        assert not shared, f"{module} repeats hint 2 of {name}: {sorted(shared)[0]!r}"
+
+
+def test_the_repetition_scan_finds_the_old_messages():
+    old = ["write log σ(ℓ) and log(1 − σ(ℓ)) directly in terms of ℓ, never forming σ(ℓ) (hint level 2).",
+           "Factor out the largest log-weight before exponentiating (hint level 2)."]
+    old_level2 = ["Write log σ(ℓ) and log(1 − σ(ℓ)) in terms of ℓ directly, without forming σ(ℓ): σ(ℓ) rounds",
+                  "Compute the log of a mean of exponentials in log space: factor out the largest log-weight before "
+                  "exponentiating (the log-sum-exp trick)"]
+    assert _shingles(old[1]) & _shingles(old_level2[1])
+    assert _shingles(old[0], 4) & _shingles(old_level2[0], 4)
 
 
 # --- contracts, not closed forms ----------------------------------------------------------------------------

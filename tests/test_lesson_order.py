@@ -16,8 +16,8 @@ def _code_cells(path):
     return [c for c in cells if c["cell_type"] == "code" and "colab-setup" not in c["metadata"].get("tags", [])]
 
 
-def test_lessons_are_numbered_01_to_10_without_gaps():
-    assert [p.name[:2] for p in LESSONS] == [f"{n:02d}" for n in range(1, 11)]
+def test_lessons_are_numbered_00_to_10_without_gaps():
+    assert [p.name[:2] for p in LESSONS] == [f"{n:02d}" for n in range(0, 11)]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)

@@ -128,8 +128,15 @@ def test_plot_latent_scatter_points_colours_legend():
     assert len(offsets) == 200
     order = [int(np.flatnonzero((mean == o).all(axis=1))[0]) for o in offsets]
     assert sorted(order) == list(range(200)) and order != list(range(200))  # all points, shuffled
-    tab10 = plt.get_cmap("tab10")
-    np.testing.assert_allclose(points.to_rgba(points.get_array()), [tab10(labels[k]) for k in order])
+    # Paul Tol's muted palette and black, written out here: one colour per digit 0..9
+    palette = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+               "#000000"]
+    expected = [matplotlib.colors.to_rgba(palette[labels[k]], alpha=0.7) for k in order]
+    np.testing.assert_allclose(points.to_rgba(points.get_array(), alpha=0.7), expected)
+    assert len({matplotlib.colors.to_hex(points.cmap(d)) for d in range(10)}) == 10
+    digit_labels = {t.get_text(): t.get_position() for t in ax.texts if t.get_gid() == "digit_label"}
+    assert sorted(digit_labels) == sorted(str(d) for d in set(labels.tolist()))
+    np.testing.assert_allclose(digit_labels["3"], np.median(mean[labels == 3], axis=0), rtol=1e-6)
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [str(d) for d in range(10)]
     assert "z_1" in ax.get_xlabel() and "z_2" in ax.get_ylabel()

@@ -1,7 +1,8 @@
 """A run killed by SIGKILL, or stopped by a full disk, resumes with ``--resume`` to the same weights.
 
 Every run here is ``vae-course train`` (``cli.main``) on drawn binary digits, 3 epochs of 8 steps,
-so no MNIST is needed. The reference runs uninterrupted in this process. The killed run is a
+so no MNIST is needed. The reference runs uninterrupted in this process, and so do the full-disk
+cases and the other faults; only the SIGKILL test needs a process of its own. The killed run is a
 subprocess running ``cli.main`` that stops itself at the moment the test chooses (half-way through
 writing epoch 2's checkpoint: it writes a marker file and sleeps) and is then killed with SIGKILL; the resumed run continues its folder with
 ``--resume``. Final weights are compared array by array from ``model.weights.h5``.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import h5py
+import imageio.v3 as iio
 import numpy as np
 import pytest
 
@@ -27,6 +30,9 @@ from drawn_digits import draw_binary_digits
 from vae_course import atomic_write as atomic_write_module
 from vae_course import preprocessing
 from vae_course.cli import main
+from vae_course.models import CVAE
+from vae_course.training.lock import LOCK
+from vae_course.training.report import WEIGHTS
 from vae_course.training.run_folder import CHECKPOINT, METRICS, read_checkpoint_meta
 
 EPOCHS = 3
@@ -177,11 +183,12 @@ def test_sigkill_then_resume_gives_the_uninterrupted_weights(reference_run, tmp_
         assert (out / name).is_file(), name
 
 
-@pytest.mark.parametrize("victim, nth", [(CHECKPOINT, 2), (METRICS, 2), ("report.json", 1)])
+@pytest.mark.parametrize("victim, nth", [(CHECKPOINT, 2), (METRICS, 2), ("report.json", 1), (WEIGHTS, 1)])
 def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes(
         victim, nth, reference_run, tmp_path, drawn_digits_instead_of_mnist, monkeypatch, capsys):
-    """The ``nth`` write of ``victim`` (epoch 2's; the report after the last epoch) fails half-way with
-    ENOSPC, through the real atomic write."""
+    """The ``nth`` write of ``victim`` (epoch 2's; the weights and the report after the last epoch) fails
+    half-way with ENOSPC, through the real atomic write; the weights' writer is Keras itself, failing in
+    whatever file it is handed (so weights written without atomic_write would fail this test)."""
     out, real, writes, before = tmp_path / "run", atomic_write_module.atomic_write, [], {}
 
     def disk_full_at_epoch_2(path, write):
@@ -200,13 +207,24 @@ def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes
                 return real(path, half_then_full)
         return real(path, write)
 
-    monkeypatch.setattr(atomic_write_module, "atomic_write", disk_full_at_epoch_2)
+    def keras_writes_half_then_full(model, filepath, *args, **kwargs):  # whatever file Keras is given
+        before.update({name: (out / name).read_bytes() for name in (CHECKPOINT, METRICS)})
+        real_save_weights(model, filepath, *args, **kwargs)
+        data = Path(filepath).read_bytes()
+        Path(filepath).write_bytes(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    real_save_weights = CVAE.save_weights
+    if victim == WEIGHTS:  # the weights are written by Keras (HDF5), which atomic_write gives a temporary name
+        monkeypatch.setattr(CVAE, "save_weights", keras_writes_half_then_full)
+    else:
+        monkeypatch.setattr(atomic_write_module, "atomic_write", disk_full_at_epoch_2)
     assert main([*ARGS, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"could not write {out / victim}" in err and "No space left on device" in err
     assert f"--resume {out}" in err and "Traceback" not in err
     after = {name: (out / name).read_bytes() for name in (CHECKPOINT, METRICS)}
-    if victim == "report.json":  # training had finished: the run folder holds its last checkpoint, no report
+    if victim in ("report.json", WEIGHTS):  # training had finished: the folder holds its last checkpoint, no report
         assert after == before and not (out / victim).exists()
         assert len(read_checkpoint_meta(out)["metrics"]) == EPOCHS
     else:
@@ -216,6 +234,7 @@ def test_a_full_disk_keeps_the_previous_files_names_the_file_and_the_run_resumes
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]  # the temporary file was removed
 
     monkeypatch.setattr(atomic_write_module, "atomic_write", real)
+    monkeypatch.setattr(CVAE, "save_weights", real_save_weights)
     assert main(["train", "--resume", str(out)]) == 0
     assert "epoch 1/3" not in capsys.readouterr().err  # resumed, not started again
     assert_same_weights(out, reference_run)
@@ -239,3 +258,79 @@ def test_every_file_in_a_run_folder_has_the_permissions_of_a_plain_file(referenc
         assert name in files, name
     modes = {name: oct(stat.S_IMODE(os.stat(reference_run / name).st_mode)) for name in files}
     assert modes == {name: oct(expected) for name in files}
+
+
+def test_a_full_disk_at_the_first_checkpoint_says_that_there_is_none_and_the_same_command_starts_again(
+        reference_run, tmp_path, drawn_digits_instead_of_mnist, monkeypatch, capsys):
+    out, real = tmp_path / "run", atomic_write_module.atomic_write
+
+    def disk_full_at_checkpoints(path, write):
+        if Path(path).name == CHECKPOINT:
+            raise atomic_write_module.AtomicWriteError(errno.ENOSPC, f"could not write {path} (No space left)")
+        return real(path, write)
+
+    monkeypatch.setattr(atomic_write_module, "atomic_write", disk_full_at_checkpoints)
+    assert main([*ARGS, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "No checkpoint had been saved yet; run the same command again" in err and "--resume" not in err
+    monkeypatch.setattr(atomic_write_module, "atomic_write", real)
+    assert main([*ARGS, "--out", str(out)]) == 0  # the same command, as the message says
+    assert_same_weights(out, reference_run)
+
+
+def test_resume_completes_a_run_folder_whose_last_epoch_end_was_cut_short(reference_run, tmp_path,
+                                                                          drawn_digits_instead_of_mnist, capsys):
+    """Killed after the last epoch's checkpoint, before its metrics row, its frame and the GIF: --resume writes
+    them, byte for byte as the uninterrupted run did; a frame of an earlier epoch cannot be made again and is named."""
+    out = tmp_path / "run"
+    shutil.copytree(reference_run, out)
+    for name in (WEIGHTS, "report.json", "report.md", "samples.gif", "samples/epoch_003.png"):
+        (out / name).unlink()
+    (out / METRICS).write_text("".join((reference_run / METRICS).read_text().splitlines(keepends=True)[:3]))
+    assert main(["train", "--resume", str(out)]) == 0
+    assert "epoch 3/3" not in capsys.readouterr().err  # nothing trained again
+    assert (out / METRICS).read_text() == (reference_run / METRICS).read_text()
+    assert (out / "samples/epoch_003.png").read_bytes() == (reference_run / "samples/epoch_003.png").read_bytes()
+    assert len(iio.imread(out / "samples.gif", index=None)) == EPOCHS
+    assert_same_weights(out, reference_run)
+
+    (out / "samples/epoch_001.png").unlink()
+    assert main(["train", "--resume", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: samples/epoch_001.png missing" in err and "cannot be made again" in err
+    assert len(iio.imread(out / "samples.gif", index=None)) == EPOCHS - 1
+
+
+def test_a_second_training_into_a_folder_in_use_is_refused_and_writes_nothing(tmp_path, drawn_digits_instead_of_mnist,
+                                                                              capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, b'pid %d on laptop since 10:00\\n' % os.getpid())\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(120)\n"), str(out / LOCK)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert main([*ARGS, "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"in use by another training (pid {holder.pid} on laptop since 10:00" in err
+        assert "Results in" not in capsys.readouterr().out
+        assert sorted(p.name for p in out.iterdir()) == [LOCK]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_path_that_is_not_utf8_trains_reports_and_resumes(tmp_path, drawn_digits_instead_of_mnist, monkeypatch,
+                                                            capsys):
+    out = tmp_path / os.fsdecode(b"run-\xff")
+    argv = ["train", "--train-examples", "128", "--epochs", "1", "--iwae-k", "0", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", ["vae-course", *argv])  # the report quotes the command line
+    assert main(argv) == 0
+    assert "run-\\xff" in capsys.readouterr().out
+    assert b"--out " + str(tmp_path).encode() + b"/run-\\xff" in (out / "report.md").read_bytes()
+    (out / "report.md").read_text(encoding="utf-8")  # valid UTF-8
+    assert main(["train", "--resume", str(out)]) == 0

@@ -137,6 +137,8 @@ def test_resume_after_interrupt_reproduces_the_uninterrupted_run(tmp_path, tiny_
     for a, b in zip(weights(reference), weights(resumed)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     assert [m["test_elbo"] for m in metrics] == pytest.approx([m["test_elbo"] for m in ref_metrics], abs=1e-3)
+    # epoch 2 was resumed after 3 of its 4 steps: its train loss still averages all 4 (the saved partial sum)
+    assert [m["train_loss"] for m in metrics] == pytest.approx([m["train_loss"] for m in ref_metrics], abs=1e-4)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
@@ -187,11 +189,12 @@ def test_checkpoint_errors_are_clear(tmp_path):
     (tmp_path / runs.CHECKPOINT).write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="corrupt"):
         runs.load_checkpoint(tmp_path, model, optimizer)
-    runs.save_checkpoint(tmp_path, model, optimizer, {"x": 1})
+    meta = {"config": TINY.__dict__, "metrics": [], "partial": {"loss_sum": 0.0, "count": 0, "seconds": 0.0}}
+    runs.save_checkpoint(tmp_path, model, optimizer, meta)
     other, other_opt = build(TINY.replace(latent_dim=3))
     with pytest.raises(ValueError, match="does not match"):
         runs.load_checkpoint(tmp_path, other, other_opt)
-    assert runs.load_checkpoint(tmp_path, model, optimizer) == {"x": 1}
+    assert runs.load_checkpoint(tmp_path, model, optimizer) == meta
 
 
 def test_progress_bar_reports_rate_and_eta():
@@ -205,3 +208,18 @@ def test_progress_bar_reports_rate_and_eta():
     bar.update(150.0, steps=4)  # 400 images in 2 s, 5 steps left at 0.5 s each
     assert "5/10 loss 150.00 200 img/s ETA 0:02" in out.getvalue()
     assert format_seconds(3723) == "1:02:03" and format_seconds(75.2) == "1:15"
+
+
+def test_cosine_schedule_without_warm_up_decays_from_the_peak_to_zero():
+    """lr(t) = ½·peak·(1 + cos(π·t / T)) over all T steps, from step 0 (no warm-up)."""
+    from vae_course.training import make_optimizer
+
+    config = TrainConfig(epochs=2, batch_size=64, train_examples=640, learning_rate=4e-3, warmup_epochs=0.0,
+                         lr_schedule="cosine")
+    total = 20  # 10 steps per epoch
+    optimizer = make_optimizer(config)
+    optimizer.build([tf.Variable(0.0)])
+    for t in (0, 1, 5, 10, 15, 19, 20):
+        optimizer.iterations.assign(t)
+        want = 0.5 * 4e-3 * (1 + math.cos(math.pi * t / total))
+        assert float(optimizer.learning_rate) == pytest.approx(want, rel=1e-5, abs=1e-9), t

@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["AtomicWriteError", "atomic_write", "writable_folder_problem", "remove_stale_temporaries", "atomic_write_bytes", "atomic_write_text", "atomic_write_json"]
+__all__ = ["AtomicWriteError", "atomic_write", "writable_folder_problem", "remove_stale_temporaries", "atomic_write_bytes", "atomic_write_text",
+           "atomic_write_json", "printable"]
 
 
 class AtomicWriteError(OSError):
@@ -83,9 +84,26 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     return atomic_write(path, write)
 
 
+def printable(text) -> str:
+    """``text`` (a str or a path) as valid Unicode: a path's bytes that are not UTF-8 (which Python keeps
+    as lone surrogates, e.g. from ``--out $'run\\xff'``) become ``\\xff`` escapes, so the text can be
+    printed and written as UTF-8."""
+    text = str(text)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that are not undecodable bytes
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def atomic_write_text(path, text: str) -> Path:
-    """Writes ``text`` as UTF-8 to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """Writes ``text`` as UTF-8 to ``path`` atomically; bytes of a non-UTF-8 path quoted in it are
+    written as ``\\xNN`` escapes (see :func:`printable`)."""
+    return atomic_write_bytes(path, printable(text).encode("utf-8"))
 
 
 def atomic_write_json(path, obj) -> Path:

@@ -45,6 +45,16 @@ _FIX = ("Download the original file again (http://yann.lecun.com/exdb/mnist/ or 
         f"or unset {ENV_VAR} to let Keras download MNIST.")
 
 
+def _permission_message(path: Path, err: OSError) -> str:
+    """What to say when the operating system refuses to let us read ``path`` (or its folder)."""
+    where = Path(err.filename) if getattr(err, "filename", None) else path
+    if path.parent.is_dir() and not os.access(path.parent, os.R_OK | os.X_OK):
+        where = path.parent  # the folder is what refuses, whatever file the error names
+    return (f"{path}: cannot be read: permission denied on {where} ({err.strerror or err}). The file itself is not "
+            f"the problem; give your user read access (e.g. chmod u+r on the files and u+rx on their folder) or "
+            f"copy the four MNIST files to a folder you can read.")
+
+
 def read_idx(path, expected_sha256=None, expected_shape=None) -> np.ndarray:
     """Reads one IDX file of unsigned bytes (gzip-compressed if its name ends in ``.gz``).
 
@@ -60,10 +70,15 @@ def read_idx(path, expected_sha256=None, expected_shape=None) -> np.ndarray:
         MnistFileError: naming the file, what was expected and what to do.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MnistFileError(f"{path}: file not found. Expected the IDX file {path.name} here. {_FIX}")
     try:
+        if not path.is_file():
+            if path.parent.is_dir() and not os.access(path.parent, os.X_OK):
+                raise PermissionError(13, "Permission denied", str(path.parent))
+            raise MnistFileError(f"{path}: file not found. Expected the IDX file {path.name} here. {_FIX}")
         raw = path.read_bytes()
+    except PermissionError as err:
+        raise MnistFileError(_permission_message(path, err)) from err
+    try:
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
@@ -134,7 +149,11 @@ def load_mnist(data_dir=None, *, verify=True):
     folder = resolve_data_dir(data_dir)
     if folder is None:
         return _download_with_keras()
-    if not folder.is_dir():
+    try:
+        exists = folder.is_dir()
+    except PermissionError as err:  # a folder above it cannot be searched
+        raise MnistFileError(_permission_message(folder, err)) from err
+    if not exists:
         origin = "the data_dir argument" if data_dir is not None else f"${ENV_VAR}"
         raise MnistFileError(f"MNIST folder {folder} (from {origin}) does not exist. Expected a folder with "
                              f"{', '.join(f.name for f in MNIST_FILES.values())}. Fix the path, or unset "

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
+from matplotlib import patheffects
+from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
@@ -149,9 +151,17 @@ def plot_latent_manifold(model, n=20, ax=None):
     return ax
 
 
-def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
-    """Scatter of 2-D encoder means coloured by digit (tab10), with a 0-9 legend (lesson 09).
+# Paul Tol's "muted" qualitative palette (nine colours colour-blind readers can tell apart) and black,
+# one per digit 0..9; the scatter also writes each digit at the median of its points.
+DIGIT_COLORS = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+                "#DDCC77", "#CC6677", "#882255", "#AA4499", "#000000")
 
+
+def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
+    """Scatter of 2-D encoder means coloured by digit, with a 0-9 legend and labels (lesson 09).
+
+    The colours are :data:`DIGIT_COLORS`, a palette colour-blind readers can tell apart; each
+    digit is also written, outlined, at the median of its points, so the plot reads without colour.
     Points are drawn in a random order (from ``seed``) so that no digit hides the others;
     ``max_points`` keeps a random subset of that size.
 
@@ -175,9 +185,13 @@ def plot_latent_scatter(mean, labels, ax=None, max_points=None, seed=0):
     if max_points is not None:
         order = order[:positive_int(max_points, "max_points")]
     ax = _new_ax(ax, (6.5, 5.5))
-    cmap = plt.get_cmap("tab10")
+    cmap = ListedColormap(DIGIT_COLORS, name="digits")
     ax.scatter(mean[order, 0], mean[order, 1], c=labels[order], cmap=cmap, vmin=-0.5, vmax=9.5, s=4, alpha=0.7,
                linewidths=0)
+    for d in np.unique(labels[order]):
+        cx, cy = np.median(mean[order][labels[order] == d], axis=0)
+        ax.text(cx, cy, str(d), ha="center", va="center", fontsize=13, fontweight="bold", color=DIGIT_COLORS[d],
+                path_effects=[patheffects.withStroke(linewidth=3, foreground="white")], gid="digit_label")
     handles = [Line2D([], [], ls="", marker="o", color=cmap(d), label=str(d)) for d in range(10)]
     ax.legend(handles=handles, title="digit", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_xlabel("$z_1$ (encoder mean)")

@@ -11,7 +11,9 @@ import tensorflow as tf
 from vae_course import distributions, losses
 from vae_course.checks.compare import Mistake, judge_gradients, per_example_hint, run_case, tensor_result
 from vae_course.checks.decoder_as_distribution import STABLE
-from vae_course.checks.harness import CheckFailed, call, checked, refuse_reference, success
+from vae_course.checks.harness import CheckFailed, call, checked, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
+from vae_course.checks.shortcuts import refuse
 
 __all__ = ["KL_MISTAKES", "check_kl_standard_normal", "ELBO_MISTAKES", "check_elbo_single_sample"]
 
@@ -60,6 +62,7 @@ def _never_negative(kl_standard_normal, name, case):
 
 
 @checked("kl_standard_normal")
+@name_integer_dtypes
 def check_kl_standard_normal(kl_standard_normal) -> None:
     """Checks the learner's ``kl_standard_normal`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
@@ -69,8 +72,7 @@ def check_kl_standard_normal(kl_standard_normal) -> None:
     edges = [{"mean": np.zeros((2, 3), np.float32), "logvar": np.zeros((2, 3), np.float32)},
              _latent(rng, 3, 2, -50, 50), {"mean": np.array([[100.0, -100.0]], np.float32),
                                            "logvar": np.array([[-50.0, 50.0]], np.float32)}]
-    refuse_reference(kl_standard_normal, name, {k: tf.constant(v) for k, v in cases[0].items()},
-                     (distributions.kl_standard_normal,))
+    refuse(kl_standard_normal, name, {k: tf.constant(v) for k, v in cases[0].items()})
     for case in cases + edges:
         b, d = case["mean"].shape
         try:
@@ -129,14 +131,14 @@ def _elbo_case(rng, b, d, logit_scale=3.0, logvar_range=(-3.0, 2.0)):
 
 
 @checked("elbo_single_sample")
+@name_integer_dtypes
 def check_elbo_single_sample(elbo_single_sample) -> None:
     """Checks the learner's ``elbo_single_sample`` on random and extreme inputs and its gradients."""
     __tracebackhide__ = True
     name = "elbo_single_sample"
     rng = np.random.default_rng(7)
     cases = [_elbo_case(rng, int(rng.integers(1, 5)), int(rng.integers(1, 6))) for _ in range(20)]
-    refuse_reference(elbo_single_sample, name, {k: tf.constant(v) for k, v in cases[0].items()},
-                     (losses.elbo_single_sample, losses.elbo_analytic))
+    refuse(elbo_single_sample, name, {k: tf.constant(v) for k, v in cases[0].items()})
     edge = _elbo_case(rng, 3, 2, logvar_range=(-20.0, 20.0))
     edge["x_logits"] = np.where(edge["x"] > 0, 1e4, -1e4).astype(np.float32)
     edge["x_logits"][:, :2, :2, :] *= -1

@@ -3,8 +3,10 @@
 The estimate of ∂/∂μ E_q[f(z)] for q = N(μ, diag σ²), from K samples z_k = μ + σ ⊙ ε_k:
 ĝ = (1/K) Σ_k f(z_k) ∂/∂μ log q(z_k), with f evaluated, never differentiated (it may be a step
 function). Inputs: ``f`` maps z (K, B, D) to (K, B); ``mean``, ``logvar`` (B, D); ``eps`` (K, B, D).
-The check compares exact values on random inputs, then, as lesson 04 does, the mean and variance
-of single-sample estimates with those of the reparameterized estimate (unbiased, larger variance).
+The contract asks for the plain estimator, without a baseline or control variate (a leave-one-out
+baseline is unbiased too, but it is another estimator: it is named and refused). The check compares
+exact values on random inputs, then, as lesson 04 does, the mean and variance of single-sample
+estimates with those of the reparameterized estimate (unbiased, larger variance).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import tensorflow as tf
 
 from vae_course.checks.compare import Mistake, judge_values, tensor_result
 from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
+from vae_course.checks.integer_dtypes import name_integer_dtypes
+from vae_course.checks.shortcuts import refuse
 
 __all__ = ["NAME", "OBJECTIVES", "check_score_function_gradient"]
 
@@ -35,9 +39,28 @@ def _reference(fnp, mean, logvar, eps):
     return _estimate(fnp(mean + sd * eps), eps / sd)  # ∂/∂μ log q(z) = (z − μ)/σ² = ε/σ
 
 
+def _with_baseline(fnp, mean, logvar, eps, leave_one_out):
+    """The estimate with f(z_k) replaced by f(z_k) − b_k: b_k the mean of the other samples' f (or of all K)."""
+    sd = np.exp(0.5 * logvar)
+    values = fnp(mean + sd * eps)  # (K, B)
+    k = len(values)
+    with np.errstate(all="ignore"):
+        baseline = (values.sum(0) - values) / (k - 1) if leave_one_out else values.mean(0, keepdims=True)
+    return _estimate(values - baseline, eps / sd)
+
+
+BASELINE = ("You subtracted a baseline from f(z_k) ({which}). That is a good variance-reduction idea, but this "
+            "exercise asks for the plain estimator of its contract, without a baseline or control variate, so that "
+            "its variance can be compared with the reparameterized one: weight each sample's score by f(z_k) itself.")
+
+
 def _mistakes(fnp, grad):
     sd = lambda logvar: np.exp(0.5 * logvar)  # noqa: E731
     return (
+        Mistake(BASELINE.format(which="the mean of the other samples' values: unbiased"),
+                lambda mean, logvar, eps: _with_baseline(fnp, mean, logvar, eps, True)),
+        Mistake(BASELINE.format(which="the mean of all K values, the sample's own included: slightly biased"),
+                lambda mean, logvar, eps: _with_baseline(fnp, mean, logvar, eps, False)),
         Mistake("That is the reparameterization estimate (the average of ∂f/∂z): here f must only be evaluated, "
                 "and the gradient comes from the log-density of q, not from f.",
                 lambda mean, logvar, eps: np.mean(grad(mean + sd(logvar) * eps), 0)),
@@ -94,10 +117,14 @@ def _judge_statistics(fn, rng):
 
 
 @checked(NAME)
+@name_integer_dtypes
 def check_score_function_gradient(score_function_gradient) -> None:
     """Checks the learner's REINFORCE estimator: exact values for three f, then unbiasedness and variance."""
     __tracebackhide__ = True
     rng = np.random.default_rng(41)
+    first = _case(np.random.default_rng(40), 3, 2, 2)
+    refuse(score_function_gradient, NAME, {"f": OBJECTIVES["sum of squares"][0],
+                                           **{k: tf.constant(v) for k, v in first.items()}})
     for label, (ftf, fnp, grad) in OBJECTIVES.items():
         for k, b, d in ((1, 1, 1), (5, 3, 2), (16, 2, 4), (3, 5, 3)):
             case = _case(rng, k, b, d)

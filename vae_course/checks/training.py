@@ -6,6 +6,12 @@ compares the learner's returned loss, averaged over a few calls from the same st
 expected negative mean ELBO, E[−mean_B (log p(x|z) + log p(z) − log q(z|x))], estimated with many
 noise draws. The tolerance comes from the spread of the single-sample estimate. The loss is the
 **mean** over the batch (so that the loss reads as nats per image at any batch size).
+
+The estimator is the single-sample one of exercise 06.2, as the contract says, not the analytic KL
+(lesson 08's loop uses that one): the check records the z each call decodes (``model.decode`` writes
+it to a variable, in eager mode and inside a ``tf.function`` alike) and compares the returned loss
+with both estimates at that z. An answer that calls the package's ``make_train_step`` or
+``losses.model_elbo`` is refused (:mod:`vae_course.checks.shortcuts`).
 """
 from __future__ import annotations
 
@@ -16,10 +22,11 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course.checks.harness import CheckFailed, call, checked, success
+from vae_course.checks.shortcuts import refuse
 from vae_course.distributions import LOG_2PI, bernoulli_log_likelihood
 from vae_course.models import CVAE
 
-__all__ = ["NAME", "BATCH", "TRIALS", "STEPS", "DRAWS", "ENCODER_BIAS", "check_train_step"]
+__all__ = ["NAME", "BATCH", "TRIALS", "STEPS", "DRAWS", "ENCODER_BIAS", "ANALYTIC", "check_train_step"]
 
 NAME = "train_step"
 BATCH, TRIALS, STEPS, DRAWS = 32, 5, 6, 16
@@ -39,11 +46,17 @@ def _setup(rng):
 
 
 def _watch_decode(model):
-    """Records, on the model, whether the learner's step asked ``decode`` for probabilities instead of logits."""
+    """Records, on the model, whether the learner's step asked ``decode`` for probabilities instead of logits,
+    and, in ``model.z_seen`` (a variable outside the model), the last z it decoded and how many times it decoded."""
     decode, model.sigmoid_calls = model.decode, []
+    model.plain_decode = decode
+    model.z_seen = {"z": tf.Variable(tf.zeros((0, 2)), shape=tf.TensorShape(None), trainable=False),
+                    "calls": tf.Variable(0, trainable=False)}
 
     def watched(z, apply_sigmoid=False):
         model.sigmoid_calls.append(bool(apply_sigmoid))
+        model.z_seen["z"].assign(tf.cast(z, tf.float32))
+        model.z_seen["calls"].assign_add(1)
         return decode(z, apply_sigmoid=apply_sigmoid)
 
     model.decode = watched
@@ -74,7 +87,43 @@ def _reference(model, x, rng):
              "H": 0.5 * np.mean(np.sum(1.0 + logvar + LOG_2PI, -1))}
     terms["loss"] = -(terms["R"] + terms["LPZ"] + terms["H"])
     terms["sd"] = float(np.std(single, ddof=1))
+    terms["mean"], terms["logvar"] = mean, logvar
     return terms
+
+
+def _estimates_at(model, x, z, ref):
+    """(single-sample loss, analytic-KL loss) of the batch at the decoded z, with the weights of the start."""
+    z = np.asarray(z, np.float64)  # (B, 2)
+    mean, logvar = ref["mean"], ref["logvar"]
+    log_px = bernoulli_log_likelihood(x, model.plain_decode(tf.constant(z, tf.float32))).numpy().astype(np.float64)
+    log_pz = -0.5 * np.sum(z ** 2 + LOG_2PI, -1)
+    log_q = -0.5 * np.sum((z - mean) ** 2 * np.exp(-logvar) + logvar + LOG_2PI, -1)
+    kl = 0.5 * np.sum(np.exp(logvar) + mean ** 2 - 1.0 - logvar, -1)
+    return float(-np.mean(log_px + log_pz - log_q)), float(-np.mean(log_px - kl))
+
+
+ANALYTIC = ("your loss uses the analytic KL (log p(x|z) − KL(q ‖ p), as lesson 08's loop does). This exercise asks "
+            "for the single-sample estimate of exercise 06.2, as its contract says: log p(x|z) + log p(z) − log q(z|x) "
+            "at the z your step drew.")
+
+
+def _judge_estimator(losses, zs, model, x, ref, start, optimizer):
+    """Fails when every call's loss is the analytic-KL one at its own z and not the single-sample one."""
+    if not zs or any(z is None for z in zs):
+        return  # the step did not go through model.decode once per call: the statistical test judges alone
+    _restore(model, optimizer, start)
+    both = [_estimates_at(model, x, z, ref) for z in zs]
+    tol = [2e-5 * abs(mc) + 2e-3 for mc, _ in both]
+    single = all(abs(loss - mc) <= t for loss, (mc, _), t in zip(losses, both, tol))
+    analytic = all(abs(loss - an) <= t for loss, (_, an), t in zip(losses, both, tol))
+    if analytic and not single:
+        raise CheckFailed(f"{NAME}: {ANALYTIC}")
+
+
+def _decoded_z(model, before):
+    """The z of the last call, if that call decoded exactly once with a (BATCH, 2) z; else None."""
+    z = model.z_seen["z"].numpy()
+    return z if int(model.z_seen["calls"].numpy()) == before + 1 and z.shape == (BATCH, 2) else None
 
 
 def _step(train_step, model, x, optimizer, seconds):
@@ -156,11 +205,21 @@ def check_train_step(train_step) -> None:
     model, x, optimizer = _setup(rng)
     start = _snapshot(model, optimizer)
     ref = _reference(model, x, rng)
-    losses = [_step(train_step, model, x, optimizer, seconds=30.0)]  # the first call may trace a tf.function
-    _judge_updates(model, optimizer, start)
-    for _ in range(TRIALS - 1):
-        _restore(model, optimizer, start)
-        losses.append(_step(train_step, model, x, optimizer, seconds=10.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        refuse(train_step, NAME, {"model": model, "x": x, "optimizer": optimizer})
+    _restore(model, optimizer, start)
+    model.sigmoid_calls.clear()
+    losses, zs = [], []
+    for trial in range(TRIALS):
+        if trial:
+            _restore(model, optimizer, start)
+        before = int(model.z_seen["calls"].numpy())
+        losses.append(_step(train_step, model, x, optimizer, seconds=10.0 if trial else 30.0))  # 1st: may trace
+        zs.append(_decoded_z(model, before))
+        if not trial:
+            _judge_updates(model, optimizer, start)
+    _judge_estimator(losses, zs, model, x, ref, start, optimizer)
     _judge_loss(losses, ref)
     _restore(model, optimizer, start)
     for _ in range(STEPS):

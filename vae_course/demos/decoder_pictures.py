@@ -15,7 +15,7 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from vae_course.distributions import bernoulli_log_likelihood
 from vae_course.plotting import image_grid
 
-__all__ = ["plot_decoder_panels", "plot_mean_and_samples", "code_image_scores", "plot_code_scores"]
+__all__ = ["plot_decoder_panels", "plot_mean_and_samples", "code_image_scores", "plot_code_scores", "plot_gaussian_scale"]
 
 
 def _one_image(image, name) -> np.ndarray:
@@ -123,4 +123,42 @@ def plot_code_scores(scores, ax=None, vmin=-400.0, vmax=50.0):
            ylabel="code $z_i$ = encoder mean of digit i",
            title=rf"$\log p(x_j \mid z_i) - \log p(x_j \mid z_j)$ in nats (clipped at ${vmin:g}$)")
     fig.colorbar(im, ax=ax, label="nats relative to the image's own code")
+    return ax
+
+
+def plot_gaussian_scale(sse, n_pixels=784, scales=None, marks=(1.0, 0.1), ax=None):
+    """A Gaussian decoder's log p(x|z) against its fixed pixel scale s, for a summed squared error (lesson 05).
+
+    log p(x|z) = −SSE / (2s²) − (n/2) log(2π s²), largest at s² = SSE / n.
+
+    Args:
+        sse: the summed squared error Σ_i (x_i − μ_i)², > 0.
+        n_pixels: n, the number of pixels.
+        scales: the values of s to draw (default: 200 from 0.03 to 3, log-spaced).
+        marks: values of s to mark with a dot.
+
+    Returns:
+        The Axes. ``show()`` is never called.
+    """
+    if not sse > 0:
+        raise ValueError(f"sse must be a positive summed squared error, got {sse!r}.")
+    scales = np.geomspace(0.03, 3.0, 200) if scales is None else np.asarray(scales, np.float64)
+
+    def loglik(s):
+        return -sse / (2 * s**2) - n_pixels / 2 * np.log(2 * np.pi * s**2)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.6))
+    ax.plot(scales, loglik(scales), color="#0072B2", linewidth=2, label="log p(x|z) as a function of s")
+    best = np.sqrt(sse / n_pixels)
+    ax.axvline(best, color="#D55E00", linestyle="--", label=f"best s = sqrt(SSE / {n_pixels}) = {best:.3f}")
+    for s in marks:
+        ax.scatter([s], [loglik(s)], color="k", zorder=3)
+        ax.annotate(f"s = {s:g}: {loglik(s):.1f}", (s, loglik(s)), textcoords="offset points", xytext=(6, -12),
+                    fontsize=8)
+    ax.set_xscale("log")
+    ax.set_ylim(max(loglik(scales).min(), loglik(best) - 3000), loglik(best) + 300)
+    ax.set(xlabel="pixel scale s (log scale)", ylabel="log p(x|z) (nats)",
+           title=f"Gaussian decoder, summed squared error {sse:.2f}")
+    ax.legend(fontsize=8, loc="lower right")
     return ax

@@ -9,10 +9,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
+from vae_course.demos import toy_posterior as toy
 from vae_course.demos import decoder_pictures, elbo_pictures, gradient_estimators, gradient_pictures
 from vae_course.demos.covariance import best_diagonal_variances, plot_gaussian_2d
 from vae_course.demos.binarization_pictures import plot_dynamic_passes
+from vae_course.demos.autoencoder import load_autoencoder
 from vae_course.demos.elbo_gap import plot_elbo_gap
+from vae_course.demos.objective_pictures import plot_kl_fits, plot_prior_decodes, plot_toy_posterior
+from vae_course.demos.latent_usage import activity, kl_per_dimension, plot_latent_usage
 from vae_course.demos.latent_paths import linear_path, spherical_path
 from vae_course.demos.latent_pictures import plot_latent_paths
 from vae_course.demos.reparameterization_graph import draw_sampling_graph
@@ -22,16 +26,34 @@ from vae_course.plotting import plot_latent_scatter, plot_reconstructions
 from vae_course.preprocessing import make_dataset, scale
 from vae_course.pretrained import pretrained_info
 
-__all__ = ["dynamic_passes", "diagonal_vs_full", "best_diagonal", "reconstructions", "decoder_panels",
+__all__ = ["toy_posterior", "autoencoder_vs_vae", "kl_fits", "dynamic_passes", "diagonal_vs_full", "best_diagonal", "reconstructions", "decoder_panels",
            "code_scores", "fixed_vs_fresh_noise", "gradient_histograms", "variance_vs_samples",
-           "sampling_graphs", "estimator_spread", "digit_costs", "bound_gap_vs_k", "elbo_gap",
-           "transposed_conv", "latent_scatter", "latent_paths"]
+           "sampling_graphs", "estimator_spread", "digit_costs", "latent_usage", "bound_gap_vs_k", "elbo_gap",
+           "transposed_conv", "latent_scatter", "latent_paths", "benchmark_curve", "gaussian_scale"]
+
+
+def toy_posterior(inputs):
+    """Lesson 00: the toy model's grid posterior at x = 1.5 and its best Gaussian under KL(q || p)."""
+    post = toy.grid_posterior(1.5)
+    return plot_toy_posterior(post, q=toy.fit_gaussian(post["posterior"], post["grid"], "reverse"), x=1.5)
+
+
+def autoencoder_vs_vae(inputs):
+    """Lesson 00: the same eight prior codes decoded by the shipped autoencoder and the D = 32 VAE."""
+    return plot_prior_decodes({"autoencoder": load_autoencoder(), "VAE": inputs.model(32)}, n=8, seed=1)
+
+
+def kl_fits(inputs):
+    """Lesson 00: the toy posterior's best Gaussians under KL(q || p) and KL(p || q)."""
+    post = toy.grid_posterior(1.5)
+    fits = [toy.fit_gaussian(post["posterior"], post["grid"], d) for d in ("reverse", "forward")]
+    return plot_kl_fits(post["grid"], post["posterior"], *fits)
 
 
 def dynamic_passes(inputs):
     """Lesson 01: the first 8 training digits on two passes over a dynamically binarized dataset."""
     dataset = make_dataset(scale(inputs.train_images[:8]), batch_size=8, shuffle=False, seed=0, dynamic=True)
-    return plot_dynamic_passes([next(iter(dataset)).numpy() for _ in range(2)])
+    return plot_dynamic_passes([next(iter(dataset)).numpy() for _ in range(2)], difference=True)
 
 
 FULL_COV = np.array([[1.0, 0.8], [0.8, 1.0]])  # lesson 02's correlated Gaussian
@@ -166,3 +188,29 @@ def latent_paths(inputs):
         if d == 32:
             paths[f"D = {d}, spherical"] = (d, spherical_path(a, b, n=10))
     return plot_latent_paths(models, paths, inputs.latent_means, inputs.test_labels[:5000], max_points=2000)
+
+
+def latent_usage(inputs):
+    """Lesson 06: KL and activity of each latent dimension of the D = 32 model, first 100 test digits."""
+    mean, logvar = (t.numpy() for t in inputs.model(32).encode(inputs.x_test[:100]))  # (100, 32) each
+    return plot_latent_usage(kl_per_dimension(mean, logvar), activity(mean))
+
+
+def benchmark_curve(inputs):
+    """Lesson 10: the committed benchmark's time-to-quality curve (benchmarks/results/train_speed.json)."""
+    import json
+    from pathlib import Path
+
+    from vae_course.demos.speed_pictures import plot_benchmark_curve
+
+    results = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "train_speed.json"
+    if not results.is_file():
+        raise ValueError(f"{results} not found: the benchmark figure needs a source checkout (run `make benchmark`).")
+    return plot_benchmark_curve(json.loads(results.read_text()))
+
+
+def gaussian_scale(inputs):
+    """Lesson 05: a Gaussian decoder's log p(x|z) of the first test 0 against its pixel scale s."""
+    x_logits, px_z = inputs.decoded_first_digits
+    mu, x0 = px_z.mean()[:1], inputs.first_digits[:1]  # (1, 28, 28, 1) each
+    return decoder_pictures.plot_gaussian_scale(float(tf.reduce_sum(tf.square(x0 - mu))), marks=(1.0, 0.1))

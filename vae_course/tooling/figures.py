@@ -20,13 +20,18 @@ from matplotlib.figure import Figure
 
 from vae_course.atomic_write import atomic_write_bytes
 from vae_course.demos import decoder_pictures
+from vae_course.demos.architecture import plot_architecture
 from vae_course.demos.binarization_pictures import plot_binarizations
 from vae_course.demos.covariance import plot_normal_densities
+from vae_course.demos.log_density_terms import log_density_terms, plot_log_density_terms
 from vae_course.demos.latent_pictures import plot_reconstructions_by_model
 from vae_course.demos.pixel_stats import plot_pixel_histogram
+from vae_course.demos import speed_pictures
 from vae_course.demos.training_pictures import plot_epoch_frames, read_gif_frames
 from vae_course.demos.variance_parametrization import plot_sigma_parametrizations
+from vae_course.demos.objective_pictures import plot_jensen_gap
 from vae_course.model_map import draw_model_map
+from vae_course.training import PRESETS
 from vae_course.plotting import plot_latent_manifold, plot_prior_samples, plot_training_curves
 from vae_course.tooling import figure_drawings as drawings
 from vae_course.tooling.figure_inputs import Inputs
@@ -41,16 +46,21 @@ class FigureEntry:
     draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure or Axes
 
 
-MAP_HIGHLIGHTS = {"01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
-                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "posterior", "10": "elbo"}
+MAP_HIGHLIGHTS = {"00": "prior", "01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
+                  "05": "likelihood", "06": "elbo", "07": "encoder", "08": "elbo", "09": "decoder", "10": "reparameterization"}
 
 FIGURES = sorted([  # one line per figure; sorted into lesson order
     *(FigureEntry(n, "model_map", lambda i, h=h: draw_model_map(highlight=h)) for n, h in MAP_HIGHLIGHTS.items()),
+    FigureEntry("00", "toy_posterior", drawings.toy_posterior),
+    FigureEntry("00", "autoencoder_vs_vae", drawings.autoencoder_vs_vae),
+    FigureEntry("00", "kl_fits", drawings.kl_fits),
     FigureEntry("01", "pixel_histogram", lambda i: plot_pixel_histogram(i.test_images)),
     FigureEntry("01", "binarization", lambda i: plot_binarizations(i.test_images[:1], seeds=(0, 1, 2))),
     FigureEntry("01", "dynamic_passes", drawings.dynamic_passes),
     FigureEntry("02", "normal_densities", lambda i: plot_normal_densities()),
     FigureEntry("02", "diagonal_vs_full", drawings.diagonal_vs_full),
+    FigureEntry("02", "log_density_terms", lambda i: plot_log_density_terms(
+        log_density_terms([0.3, 0.8, -2.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0]))),
     FigureEntry("02", "best_diagonal", drawings.best_diagonal),
     FigureEntry("03", "sigma_parametrizations", lambda i: plot_sigma_parametrizations()),
     FigureEntry("04", "fixed_vs_fresh_noise", drawings.fixed_vs_fresh_noise),
@@ -62,10 +72,14 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
         i.decoded_first_digits[1].mean()[0], i.decoded_first_digits[1].sample(8, seed=(6, 0))[:, 0])),
     FigureEntry("05", "reconstructions", drawings.reconstructions),
     FigureEntry("05", "code_scores", drawings.code_scores),
+    FigureEntry("05", "gaussian_scale", drawings.gaussian_scale),
+    FigureEntry("06", "jensen_gap", lambda i: plot_jensen_gap([0.5, 4.0])),
     FigureEntry("06", "estimator_spread", drawings.estimator_spread),
     FigureEntry("06", "digit_costs", drawings.digit_costs),
+    FigureEntry("06", "latent_usage", drawings.latent_usage),
     FigureEntry("06", "bound_gap_vs_k", drawings.bound_gap_vs_k),
     FigureEntry("06", "elbo_gap", drawings.elbo_gap),
+    FigureEntry("07", "architecture", lambda i: plot_architecture(i.model(2))),
     FigureEntry("07", "transposed_conv", drawings.transposed_conv),
     FigureEntry("08", "training_curves", lambda i: plot_training_curves(i.metrics)),
     FigureEntry("08", "epoch_samples", lambda i: plot_epoch_frames(
@@ -77,6 +91,9 @@ FIGURES = sorted([  # one line per figure; sorted into lesson order
         i.first_digits, {d: i.model(d) for d in (2, 32)})),
     FigureEntry("09", "prior_samples_latent2", lambda i: plot_prior_samples(i.model(2), n=16, seed=0)),
     FigureEntry("09", "prior_samples_latent32", lambda i: plot_prior_samples(i.model(32), n=16, seed=0)),
+    FigureEntry("10", "learning_rates", lambda i: speed_pictures.plot_learning_rates(
+        {name: speed_pictures.learning_rate_curve(cfg) for name, cfg in PRESETS.items()})),
+    FigureEntry("10", "benchmark_curve", drawings.benchmark_curve),
 ], key=lambda entry: entry.lesson)
 
 

@@ -1,11 +1,14 @@
 """The course website: ``make site`` builds ``build/site`` with Jupyter Book 1.x, offline.
 
-The site shows README.md as its home page, then the lessons and the exercise notebooks in lesson
-order (the table of contents is made from the files present, so a new ``lessons/NN_<topic>.ipynb``
-appears by itself). Notebooks are not executed: their stored outputs are shown, so a lesson whose
-code cells lack outputs is refused, naming the notebook. Every notebook page opens with an
-"Open in Colab" link and a download link. The book settings are in ``book/_config.yml``; the
-pages are staged in ``<out>-src/`` (copies; the committed files are never changed).
+The home page is the learners' front page ``book/index.md`` (:mod:`.site_home`), then the notebooks
+in course order: lesson NN, its exercise NN, lesson NN+1 (the table of contents is made from the files
+present, so a new ``lessons/NN_<topic>.ipynb`` appears by itself; a lesson without an exercise is
+followed by the next lesson). Notebooks are not executed: their stored outputs are shown, so a lesson
+whose code cells lack outputs is refused, naming the notebook. Every notebook page opens with one bar of
+buttons, Open in Colab and Download; every figure gets an alt text and a numbered caption
+(:mod:`.site_figures`). The book settings are in ``book/_config.yml``; the pages are staged in
+``<out>-src/`` (copies; the committed files are never changed). Both folders are replaced only when
+the tool made them (:mod:`.site_folders`); any other folder is refused, naming it.
 """
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from vae_course.tooling import colab
+from vae_course.tooling import colab, site_figures, site_home, site_html
+from vae_course.tooling.site_folders import FolderError, check_folder, fresh_folder
 
-__all__ = ["SECTIONS", "SiteError", "notebooks", "cells_without_outputs", "check_outputs", "table_of_contents",
-           "join_inline_math_lines", "stage", "build", "setup", "main"]
+__all__ = ["SECTIONS", "SiteError", "notebooks", "course_order", "cells_without_outputs", "check_outputs",
+           "table_of_contents", "join_inline_math_lines", "stage", "build", "main"]
 
-SECTIONS = (("Lessons", "lessons"), ("Exercises", "exercises"))  # sidebar captions and folders, in order
+SECTIONS = ("lessons", "exercises")  # the folders of the site's notebooks; lesson NN before exercise NN
 CHECKED = ("lessons",)  # folders whose notebooks must carry their outputs
 IMAGE_SUFFIXES = {".png", ".gif", ".svg", ".jpg", ".jpeg"}
 _NOTEBOOK = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -41,6 +45,12 @@ def notebooks(root, folder) -> list:
     """``root/folder/NN_<topic>.ipynb`` in lesson-number order."""
     paths = [p for p in Path(root, folder).glob("*.ipynb") if _NOTEBOOK.match(p.name)]
     return sorted(paths, key=lambda p: (int(p.name[:2]), p.name))
+
+
+def course_order(root) -> list:
+    """The course's notebooks in reading order: lesson NN, exercise NN, lesson NN+1, ..."""
+    paths = [(int(p.name[:2]), rank, p) for rank, folder in enumerate(SECTIONS) for p in notebooks(root, folder)]
+    return [p for *_, p in sorted(paths, key=lambda t: (t[0], t[1], t[2].name))]
 
 
 def cells_without_outputs(nb) -> list:
@@ -64,10 +74,11 @@ def check_outputs(root) -> None:
 
 
 def table_of_contents(root) -> dict:
-    """The Jupyter Book ``_toc.yml`` content: README first, then one part per section in lesson order."""
-    parts = [{"caption": caption, "chapters": [{"file": f"{folder}/{p.stem}"} for p in notebooks(root, folder)]}
-             for caption, folder in SECTIONS if notebooks(root, folder)]
-    return {"format": "jb-book", "root": "index", "parts": parts}
+    """The Jupyter Book ``_toc.yml`` content: the front page, then every notebook in course order."""
+    root = Path(root)
+    chapters = [{"file": p.relative_to(root).with_suffix("").as_posix()} for p in course_order(root)]
+    return {"format": "jb-book", "root": "index", "parts": [{"caption": "The course", "chapters": chapters}] if chapters
+            else []}
 
 
 def _rewrite_links(text, source_dir, root, stage_dir, docs, repo_url):
@@ -104,26 +115,27 @@ def join_inline_math_lines(text: str) -> str:
 
 
 def _header_cell(repo_url, rel):
-    """The first cell of a notebook page: open it on Colab, or download it."""
-    return nbformat.v4.new_markdown_cell(
-        f"[Open in Colab]({colab.colab_url(repo_url, rel)}) · "
-        f"{{download}}`Download the notebook </_notebooks/{rel}>`", metadata={"tags": ["site-header"]})
+    """The first cell of a notebook page: one bar of buttons, open it on Colab or download it."""
+    return nbformat.v4.new_markdown_cell(f":::{{div}} course-buttons\n{site_home.button_bar(repo_url, rel)}\n:::",
+                                         metadata={"tags": ["site-header"]})
 
 
 def stage(root, stage_dir) -> Path:
-    """Writes the book's sources (index.md, notebooks, _toc.yml, _config.yml) into a fresh ``stage_dir``."""
-    root, stage_dir = Path(root).resolve(), Path(stage_dir)
+    """Writes the book's sources (index.md, notebooks, _toc.yml, _config.yml) into a fresh ``stage_dir``.
+
+    Raises:
+        FolderError: ``stage_dir`` exists and was not made by this tool (nothing is deleted).
+    """
+    root = Path(root).resolve()
     repo_url = colab.repository_url(root)
-    if stage_dir.exists():
-        shutil.rmtree(stage_dir)
-    stage_dir.mkdir(parents=True)
-    paths = [p for _, folder in SECTIONS for p in notebooks(root, folder)]
+    stage_dir = fresh_folder(stage_dir, protect=[root])
+    paths = course_order(root)
     docs = {p.resolve() for p in paths}
     for path in paths:
         rel = path.relative_to(root).as_posix()
         (stage_dir / "_notebooks" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, stage_dir / "_notebooks" / rel)  # what the download link gives: the file as committed
-        nb = colab.strip_colab_cells(nbformat.read(path, as_version=4))
+        nb = site_figures.prepare(colab.strip_colab_cells(nbformat.read(path, as_version=4)))
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = _rewrite_links(join_inline_math_lines(cell.source), path.parent, root, stage_dir,
@@ -131,8 +143,13 @@ def stage(root, stage_dir) -> Path:
         nb.cells.insert(0, _header_cell(repo_url, rel))
         (stage_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, stage_dir / rel)
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    (stage_dir / "index.md").write_text(_rewrite_links(readme, root, root, stage_dir, docs, repo_url), encoding="utf-8")
+    numbered = {folder: {int(p.name[:2]): p for p in notebooks(root, folder)} for folder in SECTIONS}
+    home = site_home.front_page((root / "book" / "index.md").read_text(encoding="utf-8"), root,
+                                numbered["lessons"], numbered["exercises"], repo_url)
+    (stage_dir / "index.md").write_text(_rewrite_links(home, root / "book", root, stage_dir, docs, repo_url),
+                                        encoding="utf-8")
+    if (root / "book" / "_static").is_dir():
+        shutil.copytree(root / "book" / "_static", stage_dir / "_static")
     (stage_dir / "_toc.yml").write_text(yaml.safe_dump(table_of_contents(root), sort_keys=False), encoding="utf-8")
     config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))
     config["repository"]["url"] = repo_url
@@ -145,30 +162,23 @@ def build(root, out, *, quiet=True) -> Path:
     """Checks the outputs, stages the sources in ``<out>-src`` and builds the HTML site into ``out``."""
     root, out = Path(root).resolve(), Path(out).resolve()
     check_outputs(root)
-    stage_dir = stage(root, out.with_name(out.name + "-src"))
+    stage_src = out.with_name(out.name + "-src")
+    try:
+        for folder in (out, stage_src):  # both checked before either is touched
+            check_folder(folder, protect=[root])
+        fresh_folder(out, protect=[root])
+        stage_dir = stage(root, stage_src)
+    except FolderError as err:
+        raise SiteError(str(err)) from None
     from jupyter_book.sphinx import build_sphinx
 
-    if out.exists():
-        shutil.rmtree(out)
     result = build_sphinx(str(stage_dir), str(out), path_config=str(stage_dir / "_config.yml"),
                           confoverrides={"external_toc_path": "_toc.yml", "latex_individualpages": False}, doctreedir=str(stage_dir / ".doctrees"),
                           noconfig=True, quiet=quiet, freshenv=True)
     if result != 0 or not (out / "index.html").is_file():
         raise SiteError(f"the Sphinx build of {stage_dir} failed ({result!r}); see the messages above.")
+    site_html.tidy_site(out)
     return out
-
-
-def _drop_thebe(app, pagename, templatename, context, doctree):
-    """No Thebe on this site: its scripts point at a CDN, and Jupyter Book 1.0.4 adds them twice."""
-    context["script_files"] = [js for js in context.get("script_files", [])
-                               if "thebe" not in str(getattr(js, "filename", js) or "")
-                               and "THEBE_JS_URL" not in str(getattr(js, "attributes", {}).get("body", ""))]
-
-
-def setup(app):
-    """This module is also a Sphinx extension of the book (listed in book/_config.yml)."""
-    app.connect("html-page-context", _drop_thebe)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def main(argv=None) -> int:

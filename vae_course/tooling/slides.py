@@ -1,92 +1,38 @@
 """One reveal.js slide deck per lesson, for instructors: ``make slides`` writes ``build/slides/NN_<topic>.slides.html``.
 
-Slide boundaries are the lesson's sections: the title cell and every ``##`` heading start a slide,
-``###`` a sub-slide (below it), other cells follow on the current slide, the Colab cells are left
-out. The metadata is set on a copy in memory; the committed notebooks are not changed.
-nbconvert's slides point at CDNs; here reveal.js, MathJax 2, require.js and jQuery come from the
-npm registry (versions in :data:`VENDOR`) into ``build/slides/_vendor/``, so the decks work offline.
-Open a deck in a browser; ``s`` shows the speaker notes window.
+A deck is made from the lesson's outline ``book/slides/NN_<topic>.yml`` (:mod:`.slide_outline`): a
+heading per slide, a few words, one figure or one short code excerpt, and the lesson's prose as
+speaker notes (key ``s``). An outline that no longer matches its lesson (a cell gone, a slide too
+wordy) stops the build with the slide named; a lesson without an outline gets a drafted one
+(``--draft lessons/NN_<topic>.ipynb`` prints it, to edit and save). reveal.js and MathJax 2 come from
+the npm registry once (versions in :data:`VENDOR`) into ``build/slides/_vendor/``, so the decks work
+offline. The output folder must be empty, new, or made by this tool (nothing else is touched).
 """
 from __future__ import annotations
 
 import argparse
-import copy
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from vae_course.atomic_write import atomic_write_text
-from vae_course.tooling import colab
+from vae_course.tooling import colab, slide_outline
 from vae_course.tooling.site import notebooks
+from vae_course.tooling.site_folders import MARKER, FolderError, check_folder
+from vae_course.tooling.slide_deck import deck_html
 
-__all__ = ["VENDOR", "slide_type", "split_at_headings", "mark_slides", "exporter_config", "deck_html", "vendor", "build",
-           "main"]
+__all__ = ["VENDOR", "vendor", "lesson_outline", "build", "main"]
 
-VENDOR = {"reveal.js": "4.6.1", "mathjax": "2.7.9", "requirejs": "2.3.7", "jquery": "3.7.1"}  # npm pins
+VENDOR = {"reveal.js": "4.6.1", "mathjax": "2.7.9"}  # npm pins
 MODULES = "_vendor/node_modules"  # relative to the decks' folder
-MERMAID_STUB = "_vendor/mermaid-stub.mjs"  # no diagrams in the lessons: an empty module instead of the CDN's
-
-
-def slide_type(cell, first: bool) -> str:
-    """reveal.js slide type of one cell: a section heading starts a slide; the Colab cells are skipped."""
-    if colab.is_colab_cell(cell):
-        return "skip"
-    heading = cell.source.lstrip().split("\n", 1)[0] if cell.cell_type == "markdown" else ""
-    if first or heading.startswith(("# ", "## ")):
-        return "slide"
-    return "subslide" if heading.startswith("### ") else "-"
-
-
-def split_at_headings(nb):
-    """A copy of ``nb`` whose markdown cells are cut before every ``##``/``###`` heading that is not on their first line."""
-    nb = copy.deepcopy(nb)
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or colab.is_colab_cell(cell):
-            cells.append(cell)
-            continue
-        parts = re.split(r"\n(?=#{2,3} )", cell.source)
-        cells += [nbformat.v4.new_markdown_cell(part.strip("\n"), metadata=copy.deepcopy(cell.metadata)) for part in parts]
-    nb.cells = cells
-    return nb
-
-
-def mark_slides(nb):
-    """A copy of ``nb``, cut at its section headings, with ``metadata.slideshow.slide_type`` set on every cell."""
-    nb = split_at_headings(nb)
-    shown = [c for c in nb.cells if not colab.is_colab_cell(c)]
-    for cell in nb.cells:
-        cell.metadata["slideshow"] = {"slide_type": slide_type(cell, bool(shown) and cell is shown[0])}
-    return nb
-
-
-def exporter_config(prefix: str = MODULES) -> dict:
-    """nbconvert settings that point every script of the deck at the local copies under ``prefix``."""
-    from traitlets.config import Config
-
-    return Config({"SlidesExporter": {
-        "reveal_url_prefix": f"{prefix}/reveal.js", "reveal_theme": "white", "reveal_scroll": True,
-        "reveal_number": "c/t",
-        "mathjax_url": f"{prefix}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
-        "require_js_url": f"{prefix}/requirejs/require.js", "jquery_url": f"{prefix}/jquery/dist/jquery.min.js"}})
-
-
-def deck_html(nb, config=None) -> str:
-    """The reveal.js HTML of a marked notebook."""
-    from nbconvert import SlidesExporter
-
-    exporter = SlidesExporter(config=config or exporter_config())
-    exporter.mermaid_js_url = f"./{MERMAID_STUB}"  # not a configurable setting in nbconvert 7.17
-    body, _ = exporter.from_notebook_node(nb)
-    return body
 
 
 def vendor(out: Path) -> None:
-    """Installs the pinned reveal.js, MathJax 2, require.js and jQuery from npm into ``out/_vendor``."""
+    """Installs the pinned reveal.js and MathJax 2 from npm into ``out/_vendor`` (once)."""
     target = out / "_vendor"
     if all((target / "node_modules" / name / "package.json").is_file() for name in VENDOR):
         return
@@ -97,15 +43,34 @@ def vendor(out: Path) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def build(root, out) -> list:
+def lesson_outline(root, path, nb) -> dict:
+    """The checked outline of lesson ``path``: its file, or a draft when it has none.
+
+    Raises:
+        slide_outline.OutlineError: the outline names cells the lesson lacks, or a slide is too wordy.
+    """
+    rel = Path(path).relative_to(root).as_posix()
+    file = slide_outline.outline_path(root, path)
+    outline = slide_outline.load(file) if file.is_file() else slide_outline.draft(nb, rel)
+    outline["lesson"] = rel
+    problems = slide_outline.check(outline, nb, file.relative_to(root).as_posix())
+    if problems:
+        raise slide_outline.OutlineError("; ".join(problems))
+    return outline
+
+
+def build(root, out, *, site_url="../site") -> list:
     """Writes ``out/NN_<topic>.slides.html`` for every lesson of ``root``; returns the paths."""
-    out = Path(out)
+    root, out = Path(root).resolve(), Path(out)
+    check_folder(out, protect=[root], tool="make slides")
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Made by make slides; it rewrites the decks here.\n", encoding="utf-8")
     vendor(out)
-    atomic_write_text(out / MERMAID_STUB, "export default { initialize() {} };\n")
+    repo_url = colab.repository_url(root)
     paths = []
     for path in notebooks(root, "lessons"):
-        html = deck_html(mark_slides(nbformat.read(path, as_version=4)))
+        nb = nbformat.read(path, as_version=4)
+        html = deck_html(lesson_outline(root, path, nb), nb, site_url=site_url, repo_url=repo_url, vendor=MODULES)
         paths.append(atomic_write_text(out / f"{path.stem}.slides.html", html))
     return paths
 
@@ -114,10 +79,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="One reveal.js slide deck per lesson.")
     parser.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     parser.add_argument("--out", type=Path, default=Path("build/slides"), help="folder of the decks")
+    parser.add_argument("--site-url", default="../site", help="the website the slides link to (default: ../site, "
+                        "the folder `make site` writes next to build/slides)")
+    parser.add_argument("--draft", type=Path, metavar="LESSON", help="print a drafted outline of LESSON and stop")
     args = parser.parse_args(argv)
+    if args.draft:
+        nb = nbformat.read(args.draft, as_version=4)
+        print(yaml.safe_dump(slide_outline.draft(nb, args.draft.as_posix()), sort_keys=False, allow_unicode=True,
+                             width=100), end="")
+        return 0
     try:
-        paths = build(args.root, args.out)
-    except (RuntimeError, subprocess.CalledProcessError) as err:
+        paths = build(args.root, args.out, site_url=args.site_url)
+    except (RuntimeError, subprocess.CalledProcessError, FolderError, slide_outline.OutlineError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for path in paths:

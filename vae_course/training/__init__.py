@@ -9,6 +9,7 @@ Modules, one job each:
 - ``loop``: :func:`build` and :func:`fit`, the resumable training loop.
 - ``evaluation``: the test ELBO and the IWAE bound of a run, traced once; the IWAE subset estimate.
 - ``run_folder``: checkpoints and ``metrics.csv``.
+- ``lock``: one training per run folder (a lock file naming its owner).
 - ``report``: per-epoch samples, the GIF, the figures and ``report.md``/``report.json``.
 - ``progress``: the text progress bar (with the run's ETA).
 - ``wall_clock``: the wall time of a run, split into phases.

@@ -11,6 +11,7 @@ EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
 
 def _config_from_args(args, parser):
+    from vae_course.atomic_write import printable
     from vae_course.training.config import TrainConfig, preset
     from vae_course.training.run_folder import read_checkpoint_meta
 
@@ -22,9 +23,9 @@ def _config_from_args(args, parser):
         if given:
             parser.error(f"--resume continues a run with its saved settings; drop {', '.join(given)}.")
         try:
-            meta = read_checkpoint_meta(args.resume)
+            meta = read_checkpoint_meta(args.resume)  # its config checked too
         except (FileNotFoundError, ValueError) as err:
-            parser.error(str(err))
+            parser.error(printable(err))
         return TrainConfig.from_dict(meta["config"]), args.resume
     try:
         config = preset(args.preset, epochs=args.epochs, latent_dim=args.latent_dim, batch_size=args.batch_size,
@@ -32,7 +33,7 @@ def _config_from_args(args, parser):
                         ema_momentum=args.ema_momentum, seed=args.seed,
                         train_examples=args.train_examples, iwae_k=args.iwae_k)
     except ValueError as err:
-        parser.error(str(err))
+        parser.error(printable(err))
     return config, args.out or Path("runs") / f"{config.preset}-latent{config.latent_dim}"
 
 
@@ -43,35 +44,59 @@ def run_train(args, parser, started: float | None = None) -> int:
     (printed last and recorded in the report) count from there.
     """
     started = time.perf_counter() if started is None else started
-    from vae_course.atomic_write import AtomicWriteError, writable_folder_problem
+    from vae_course.atomic_write import printable, writable_folder_problem
+    from vae_course.training.lock import RunFolderBusy, run_folder_lock
     from vae_course.training.run_folder import has_checkpoint
 
     config, out = _config_from_args(args, parser)
     problem = writable_folder_problem(out)
     if problem:
-        parser.error(f"--out: {problem}; choose a folder you can write to.")
+        parser.error(printable(f"--out: {problem}; choose a folder you can write to."))
     if args.resume is None and has_checkpoint(out):
-        parser.error(f"--out: {out} already holds a run; continue it with --resume {out} or choose another folder.")
+        parser.error(printable(f"--out: {out} already holds a run; continue it with --resume {out} or choose another "
+                               f"folder."))
+    created = not out.exists()
+    code = EXIT_FAILED
+    try:
+        with run_folder_lock(out):  # from the first file written to the report: no other training writes there
+            code = _train(args, config, out, started)
+    except RunFolderBusy as err:
+        print(f"vae-course train: {err}", file=sys.stderr)
+    finally:
+        if code != 0 and created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # a run that wrote nothing (e.g. MNIST missing) leaves no empty folder of ours
+    return code
 
+
+def _train(args, config, out, started) -> int:
+    from vae_course.atomic_write import AtomicWriteError, printable
     from vae_course.data import MnistFileError
     from vae_course.preprocessing import load_binarized_mnist
     from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, fit
     from vae_course.training.evaluation import IWAE_SUBSET_SIZE
     from vae_course.training.report import EpochSnapshots, write_final_report
+    from vae_course.training.run_folder import has_checkpoint
     from vae_course.training.wall_clock import WallClock, describe_split
 
     clock = WallClock(started)
+    shown = printable(out)
+
+    def what_is_left() -> str:
+        """What a learner can do now, as the run folder says it (a checkpoint or none yet)."""
+        if has_checkpoint(out):
+            return f"The run folder still holds the last complete checkpoint; continue with --resume {shown}."
+        return "No checkpoint had been saved yet; run the same command again to start afresh."
 
     try:
         (x_train, _), (x_test, y_test) = load_binarized_mnist(args.data_dir)
     except MnistFileError as err:
-        print(f"vae-course train: {err}", file=sys.stderr)
+        print(f"vae-course train: {printable(err)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"training preset '{config.preset}' (latent {config.latent_dim}, {config.epochs} epochs, batch "
           f"{config.batch_size}, lr {config.learning_rate:g} {config.lr_schedule}"
           f"{f' after {config.warmup_epochs:g} epochs of warm-up' if config.warmup_epochs else ''}, "
           f"{config.estimator} ELBO"
-          f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {out}")
+          f"{f', weight average {config.ema_momentum:g}' if config.ema_momentum else ''}) -> {shown}")
     snapshots = EpochSnapshots(out, config)
     try:
         # after fit, in per-epoch evaluations (for the run's ETA, roughly): the final ELBO on all test
@@ -82,8 +107,7 @@ def run_train(args, parser, started: float | None = None) -> int:
                              on_epoch_end=snapshots, clock=clock, work_after_fit=after)
         report = write_final_report(out, model, config, metrics, x_test, y_test, argv=sys.argv, clock=clock)
     except AtomicWriteError as err:  # e.g. a full disk: the file it names kept its previous content
-        print(f"\nvae-course train: {err} The run folder still holds the last complete checkpoint; once the "
-              f"problem is fixed, continue with --resume {out}.", file=sys.stderr)
+        print(f"\nvae-course train: {printable(err)} Once the problem is fixed: {what_is_left()}", file=sys.stderr)
         return EXIT_FAILED
     except TrainingInterrupted as err:
         print(f"\n{err}", file=sys.stderr)
@@ -92,13 +116,19 @@ def run_train(args, parser, started: float | None = None) -> int:
         print(f"\nvae-course train: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print(f"\ninterrupted; the last checkpoint in {out} is intact. Continue with --resume {out}.", file=sys.stderr)
+        print(f"\ninterrupted. {what_is_left()}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    missing = snapshots.missing(len(metrics))
+    if missing:  # frames of earlier epochs cannot be made again: their weights are gone
+        print(f"note: {', '.join(printable(p.relative_to(out)) for p in missing)} missing (deleted, or never "
+              f"written because the run was killed) and cannot be made again: the weights of "
+              f"{'that epoch are' if len(missing) == 1 else 'those epochs are'} gone. samples.gif shows the other "
+              f"{len(metrics) - len(missing)} epochs.", file=sys.stderr)
     print(f"\nDone. Test ELBO {report['test_elbo']:.2f} nats (analytic KL, {report['test_examples']} test images)"
           + (f"; log p(x) >= {report['iwae']:.2f} ± {report['iwae_standard_error']:.2f} (IWAE, K={config.iwae_k}, "
              f"estimated from {report['iwae_subset_size']} test images, ± one standard error)"
              if config.iwae_k else ""))
-    print(f"Results in {out}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
+    print(f"Results in {shown}/: report.md, metrics.csv, samples.gif, reconstructions.png, weights "
           f"(model.weights.h5){', latent_manifold.png, latent_scatter.png' if config.latent_dim == 2 else ''}.")
     print(describe_split(report["wall_split"]).capitalize() + ".")
     return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from vae_course.losses import ESTIMATORS
 from vae_course.validation import positive_int
 
-__all__ = ["TrainConfig", "LEGACY_VALUES", "PRESETS", "preset"]
+__all__ = ["TrainConfig", "LIMITS", "LEGACY_VALUES", "PRESETS", "preset"]
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,15 @@ class TrainConfig:
     def __post_init__(self):
         problems = []
         for name, minimum in (("latent_dim", 1), ("epochs", 1), ("batch_size", 1), ("epoch_test_images", 1),
-                              ("steps_per_call", 1), ("iwae_k", 0)):
+                              ("steps_per_call", 1), ("iwae_k", 0), ("seed", 0)):
             try:
                 positive_int(getattr(self, name), name, minimum)
             except ValueError as err:
                 problems.append(str(err).rstrip("."))
+        for name, maximum, why in LIMITS:
+            value = getattr(self, name)
+            if isinstance(value, int) and value > maximum:
+                problems.append(f"{name} must be at most {maximum} ({why}), got {value}")
         if not self.learning_rate > 0:
             problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.lr_schedule not in ("constant", "cosine"):
@@ -67,6 +71,15 @@ class TrainConfig:
         """The config a run folder recorded; settings added since then take their *off* value."""
         return cls(**{**LEGACY_VALUES, **saved})
 
+
+# Upper bounds, so that a typo fails at once with a clear message instead of a traceback or an
+# out-of-memory crash after the start-up: (field, largest value, why).
+LIMITS = (
+    ("seed", 2**32 - 1, "TensorFlow and NumPy seeds are 32-bit"),
+    ("latent_dim", 784, "no more than the pixels of an image; the course uses 2 to 64"),
+    ("batch_size", 4096, "a batch's activations and gradients must fit in memory; the presets use 32 and 64"),
+    ("iwae_k", 5000, "importance samples per image; the course uses 100"),
+)
 
 # Values of settings that runs recorded before the setting existed (they trained without it).
 LEGACY_VALUES = {"ema_momentum": 0.0, "steps_per_call": 1, "warmup_epochs": 0.0, "epoch_test_images": 10000}

@@ -7,17 +7,21 @@ interrupt computes exactly the same steps as one that never stopped.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from vae_course.atomic_write import remove_stale_temporaries
+from vae_course.atomic_write import printable, remove_stale_temporaries
 from vae_course.models import CVAE
 from vae_course.training.config import TrainConfig
 from vae_course.training.evaluation import Evaluator, iwae_subset
+from vae_course.training.lock import run_folder_lock
 from vae_course.training.progress import ProgressBar
 from vae_course.training.run_folder import has_checkpoint, load_checkpoint, save_checkpoint, write_metrics
 from vae_course.training.step import (averaged, batch_order, make_optimizer, make_train_steps,
@@ -28,7 +32,7 @@ __all__ = ["TrainingDiverged", "TrainingInterrupted", "build", "fit"]
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the run folder keeps the last good checkpoint."""
+    """The loss became NaN or infinite; the run folder keeps the last good checkpoint, if there was one."""
 
 
 class TrainingInterrupted(RuntimeError):
@@ -53,6 +57,27 @@ def _blocks(order: np.ndarray, batch_size: int, steps_per_call: int, start: int)
         yield first, full[first:first + steps_per_call]
     if len(order) > n_full * batch_size and start <= n_full:
         yield n_full, order[n_full * batch_size:][None]  # (1, N mod B)
+
+
+@contextmanager
+def _ctrl_c_between_calls():
+    """``with _ctrl_c_between_calls() as pressed:`` Ctrl-C sets ``pressed["yes"]`` instead of raising, so that
+    it never falls between a compiled call and the counting of its losses; the loop checks the flag after
+    each call and each epoch. Only in the main thread, and only over Python's own handler."""
+    pressed = {"yes": False}
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield pressed
+        return
+
+    def handler(signum, frame):
+        pressed["yes"] = True
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, wrap_step=None,
@@ -82,35 +107,50 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
     Test ELBOs, ``on_epoch_end`` and the returned model use the moving average of the weights
     when the config asks for one (``ema_momentum`` > 0); the checkpoint keeps both.
 
+    The run folder is locked while ``fit`` runs (``training.lock``): a second training into the same
+    folder is refused. A resumed run first completes what the last epoch's end may have left undone
+    (its metrics row; ``on_epoch_end`` is called again for it, e.g. to write its sample frame).
+
     Returns:
         ``(model, metrics)``; metrics is a list of dicts (epoch, train_loss, test_elbo, seconds).
 
     Raises:
-        TrainingDiverged, TrainingInterrupted.
+        TrainingDiverged, TrainingInterrupted, training.lock.RunFolderBusy.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with run_folder_lock(out_dir):
+        return _fit(config, Path(out_dir), data, resume, on_epoch_end, stream, wrap_step, clock, work_after_fit)
+
+
+def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, work_after_fit):
     clock = clock if clock is not None else WallClock()
     x_train, x_test = data[0][: config.train_examples], data[1][: config.test_examples]
     model, optimizer = build(config)
     average = make_weight_average(config, model)
     meta = {"config": asdict(config), "metrics": [], "partial": {"loss_sum": 0.0, "count": 0, "seconds": 0.0}}
+    for folder in (out, out / "samples"):  # what a SIGKILL during a write left behind (the folder is ours now)
+        remove_stale_temporaries(folder)
+    spe, bs = config.steps_per_epoch(), config.batch_size
     if resume:
-        for folder in (out, out / "samples"):  # what a SIGKILL during a write left behind
-            remove_stale_temporaries(folder)
         saved = load_checkpoint(out, model, optimizer, average)
         if asdict(TrainConfig.from_dict(saved["config"])) != meta["config"]:
-            raise ValueError(f"cannot resume {out}: it was started with {saved['config']}, not {meta['config']}.")
+            raise ValueError(f"cannot resume {printable(out)}: it was started with {saved['config']}, "
+                             f"not {meta['config']}.")
         meta = saved
+        if meta["metrics"]:  # the last epoch's end may have been cut short after its checkpoint: complete it
+            with clock.phase("per-epoch evaluation"):
+                write_metrics(out, meta["metrics"])
+                if on_epoch_end is not None and int(optimizer.iterations) == len(meta["metrics"]) * spe:
+                    with averaged(average):
+                        on_epoch_end(model, meta["metrics"])
     elif has_checkpoint(out):
-        raise FileExistsError(f"{out} already holds a run; use --resume to continue it or choose another --out.")
+        raise FileExistsError(f"{printable(out)} already holds a run; use --resume to continue it or choose another "
+                              f"--out.")
     images = tf.constant(np.asarray(x_train).astype(np.uint8))  # (N, 28, 28, 1), 0/1: a quarter of float32
     train_steps = make_train_steps(model, optimizer, config.estimator, config.seed, images, average)
     if wrap_step is not None:
         train_steps = wrap_step(train_steps, model, average)
     evaluator = Evaluator(model, x_test, config.seed)
     epoch_images = iwae_subset(len(x_test), config.epoch_test_images)  # a fixed random subset: cheap per epoch
-    spe, bs = config.steps_per_epoch(), config.batch_size
     eval_seconds = None  # measured per-epoch evaluation time, for the run's ETA
 
     def later(epoch, seconds_per_step):
@@ -119,52 +159,68 @@ def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, 
         epochs_left = config.epochs - epoch - 1
         return epochs_left * spe * seconds_per_step + (epochs_left + 1 + work_after_fit) * per_eval
 
-    while (g := int(optimizer.iterations)) < config.epochs * spe:
-        epoch, start = divmod(g, spe)
-        part = meta["partial"]
-        bar = ProgressBar(spe, bs, prefix=f"epoch {epoch + 1}/{config.epochs}", stream=stream, start=start,
-                          later=lambda sps, epoch=epoch: later(epoch, sps))
-        t0 = time.perf_counter()
-        try:
-            with clock.phase("train steps"):  # the time metrics.csv counts as seconds
-                for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs, config.steps_per_call,
-                                          start):
-                    try:
-                        losses = np.asarray(train_steps(tf.constant(idx, tf.int32)), np.float64)  # (S,)
-                    except tf.errors.InvalidArgumentError as err:
-                        losses, detail = np.full(len(idx), math.nan), f" ({err.message.splitlines()[0]})"
-                    else:
-                        detail = ""
-                    bad = np.flatnonzero(~np.isfinite(losses))
-                    if len(bad):
-                        raise TrainingDiverged(
-                            f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}"
-                            f"{detail}. "
-                            f"The last good checkpoint in {out} was kept; lower the learning rate and start a new run.")
-                    part["loss_sum"] += float(losses.sum()) * idx.shape[1]
-                    part["count"] += idx.size
-                    bar.update(float(losses[-1]), steps=len(idx))
-        except KeyboardInterrupt:
-            part["seconds"] += time.perf_counter() - t0
-            save_checkpoint(out, model, optimizer, meta, average)
-            g = int(optimizer.iterations)
-            raise TrainingInterrupted(f"interrupted at epoch {epoch + 1}, step {g - epoch * spe}; a checkpoint "
-                                      f"is in {out}. Continue with --resume {out}.") from None
-        seconds = part["seconds"] + time.perf_counter() - t0
-        t_eval = time.perf_counter()
-        with clock.phase("per-epoch evaluation"):
-            with averaged(average):
-                test_elbo = evaluator.elbo(epoch_images)
-            meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
-                                    "test_elbo": test_elbo, "seconds": seconds})
-            meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}
-            save_checkpoint(out, model, optimizer, meta, average)
-            write_metrics(out, meta["metrics"])
-            if on_epoch_end is not None:
-                with averaged(average):
-                    on_epoch_end(model, meta["metrics"])
-        eval_seconds = time.perf_counter() - t_eval
-        bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
+    with _ctrl_c_between_calls() as pressed:
+        while (g := int(optimizer.iterations)) < config.epochs * spe:
+            epoch = g // spe
+            eval_seconds = _epoch(config, out, model, optimizer, average, meta, train_steps, evaluator, epoch_images,
+                                  x_train, on_epoch_end, clock, pressed, stream,
+                                  lambda sps, epoch=epoch: later(epoch, sps))
+            if pressed["yes"] and int(optimizer.iterations) < config.epochs * spe:
+                raise TrainingInterrupted(f"interrupted after epoch {epoch + 1}; its checkpoint is in {printable(out)}. "
+                                          f"Continue with --resume {printable(out)}.")
     if average is not None:
         average.copy_to_weights()
     return model, meta["metrics"]
+
+
+def _epoch(config, out, model, optimizer, average, meta, train_steps, evaluator, epoch_images, x_train, on_epoch_end,
+           clock, pressed, stream, later):
+    """Trains the rest of the current epoch, evaluates it, saves its checkpoint, metrics and
+    ``on_epoch_end``; returns the seconds its evaluation took."""
+    spe, bs = config.steps_per_epoch(), config.batch_size
+    epoch, start = divmod(int(optimizer.iterations), spe)
+    part = meta["partial"]
+    bar = ProgressBar(spe, bs, prefix=f"epoch {epoch + 1}/{config.epochs}", stream=stream, start=start, later=later)
+    t0 = time.perf_counter()
+    try:
+        with clock.phase("train steps"):  # the time metrics.csv counts as seconds
+            for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs, config.steps_per_call, start):
+                try:
+                    losses = np.asarray(train_steps(tf.constant(idx, tf.int32)), np.float64)  # (S,)
+                except tf.errors.InvalidArgumentError as err:
+                    losses, detail = np.full(len(idx), math.nan), f" ({err.message.splitlines()[0]})"
+                else:
+                    detail = ""
+                bad = np.flatnonzero(~np.isfinite(losses))
+                if len(bad):
+                    kept = (f"The last good checkpoint in {printable(out)} was kept" if has_checkpoint(out) else
+                            "No checkpoint was saved (none had been written yet)")
+                    raise TrainingDiverged(
+                        f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}{detail}. "
+                        f"{kept}; lower the learning rate and start a new run.")
+                part["loss_sum"] += float(losses.sum()) * idx.shape[1]
+                part["count"] += idx.size
+                bar.update(float(losses[-1]), steps=len(idx))
+                if pressed["yes"] and first + len(idx) < spe:
+                    raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        part["seconds"] += time.perf_counter() - t0
+        save_checkpoint(out, model, optimizer, meta, average)
+        g = int(optimizer.iterations)
+        raise TrainingInterrupted(f"interrupted at epoch {epoch + 1}, step {g - epoch * spe}; a checkpoint "
+                                  f"is in {printable(out)}. Continue with --resume {printable(out)}.") from None
+    seconds = part["seconds"] + time.perf_counter() - t0
+    t_eval = time.perf_counter()
+    with clock.phase("per-epoch evaluation"):
+        with averaged(average):
+            test_elbo = evaluator.elbo(epoch_images)
+        meta["metrics"].append({"epoch": epoch + 1, "train_loss": part["loss_sum"] / part["count"],
+                                "test_elbo": test_elbo, "seconds": seconds})
+        meta["partial"] = {"loss_sum": 0.0, "count": 0, "seconds": 0.0}
+        save_checkpoint(out, model, optimizer, meta, average)
+        write_metrics(out, meta["metrics"])
+        if on_epoch_end is not None:
+            with averaged(average):
+                on_epoch_end(model, meta["metrics"])
+    bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
+    return time.perf_counter() - t_eval

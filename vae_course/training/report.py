@@ -46,6 +46,11 @@ class EpochSnapshots:
                            iio.imwrite("<bytes>", frame, extension=".png"))
         write_gif(sorted((self.out / "samples").glob("epoch_*.png")), self.out / "samples.gif", fps=2)
 
+    def missing(self, epochs: int) -> list[Path]:
+        """The frames ``samples/epoch_NNN.png`` of epochs 1..``epochs`` that are not in the run folder."""
+        frames = (self.out / "samples" / f"epoch_{e:03d}.png" for e in range(1, epochs + 1))
+        return [p for p in frames if not p.is_file()]
+
 
 def _save_png(fig, path):
     import matplotlib.pyplot as plt

@@ -54,8 +54,8 @@ def refuse(fn, name: str, args: dict) -> None:
     args = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}  # the check's inputs stay intact
     try:
         refuse_reference(getattr(fn, "python_function", fn), name, args, refused(name))
-    except CheckFailed as err:  # a constructor is seen as `__init__`: name the class instead
-        raise CheckFailed(str(err).replace("own __init__", "own network classes (Encoder, Decoder or CVAE)")
+    except CheckFailed as err:  # a constructor is seen as `__init__`: name the class instead (a timeout stays one)
+        raise type(err)(str(err).replace("own __init__", "own network classes (Encoder, Decoder or CVAE)")
                           .replace("Write the computation yourself with TensorFlow ops.",
                                    "Build it yourself from Keras layers." if name.startswith("make_")
                                    else "Write the computation yourself with TensorFlow ops.")) from None

@@ -67,7 +67,7 @@ def graded(tmp_path_factory):
         "bob": {B: (WRONG_BINARIZE, "binarize"), S: (STUB.format(f="std_from_logvar", n=3), "std_from_logvar")},
         "cy": {B: (TAMPER_BINARIZE, "binarize"), S: (TAMPER_STD, "std_from_logvar",
                                                        "print('my own check')  # check_std_from_logvar( replaced")},
-        "dee": {B: ("import os\nos._exit(3)\n", "binarize"), S: ("while True:\n    pass\n", "std_from_logvar")},
+        "dee": {B: ("import os\nos._exit(3)\n", "binarize"), S: ("import time\nwhile True:\n    time.sleep(0.1)\n", "std_from_logvar")},
         "eve": {S: ('{"not": "code"}', "std_from_logvar")},
     })
     (root / "eve" / B).write_text('{"cells": [{"cell_type": "code", "source": 7, "metadata": {}}]}')  # not text
@@ -75,7 +75,7 @@ def graded(tmp_path_factory):
     before = tree_digest(root)
     out = root.parent / "out"
     started = time.monotonic()
-    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", "20"])
+    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", "10"])
     return root, out, code, before, time.monotonic() - started
 
 
@@ -108,7 +108,7 @@ def test_feedback_gives_the_message_and_hint_never_the_solution(graded):
     assert "/ 255 > 0.5" not in text and "logvar / 2" not in text
     assert "raw pixels" in (out / "feedback" / "bob.html").read_text()
     dee = (out / "feedback" / "dee.md").read_text()
-    assert "died at code cell 0" in dee and "did not finish within 20 s" in dee
+    assert "died at code cell 0" in dee and "did not finish within 10 s" in dee
 
 
 def test_summary_and_chart(graded):
@@ -121,7 +121,7 @@ def test_summary_and_chart(graded):
 def test_a_second_run_skips_graded_learners_and_regrades_a_changed_one(graded, capsys):
     root, out, *_ = graded
     (root / "bob" / S).write_text(notebook(RIGHT_STD, "std_from_logvar"))
-    assert main(["grade", str(root), "--out", str(out), "--timeout", "20"]) == 0
+    assert main(["grade", str(root), "--out", str(out), "--timeout", "10"]) == 0
     assert "4 already graded, 1 to grade" in capsys.readouterr().err
     rows = grades(out)
     assert rows["bob"]["std_from_logvar"] == "pass" and len(rows) == 5
@@ -166,23 +166,24 @@ def test_a_zip_in_nbgrader_layout_on_a_dask_cluster_gives_the_same_grades(tmp_pa
 
 
 def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating_rows(tmp_path):
+    import os
+
     root = write_class(tmp_path / "s", {f"l{i}": {S: (RIGHT_STD if i % 2 else WRONG_STD, "std_from_logvar")}
-                                        for i in range(4)})
+                                        for i in range(3)})
     out = tmp_path / "o"
     command = [sys.executable, "-m", "vae_course", "grade", str(root), "--out", str(out), "--workers", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and len(list((out / "results").glob("*.json"))) < 1 if out.exists() else True:
-        time.sleep(0.2)
-        if time.monotonic() > deadline:
-            break
-    import os
-
-    os.killpg(process.pid, signal.SIGKILL)
+    while time.monotonic() < deadline and not list((out / "results").glob("*.json")):
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)  # the grader, its fork server and its notebook processes
     process.wait()
     done_before = len(list((out / "results").glob("*.json")))
-    assert 1 <= done_before < 4
-    assert subprocess.run(command, capture_output=True, text=True, timeout=300).returncode == 0
+    assert 1 <= done_before < 3
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done_before} already graded, {3 - done_before} to grade" in resumed.stderr
     rows = grades(out)
-    assert sorted(rows) == ["l0", "l1", "l2", "l3"]
-    assert [rows[f"l{i}"]["std_from_logvar"] for i in range(4)] == ["fail", "pass", "fail", "pass"]
+    assert sorted(rows) == ["l0", "l1", "l2"]  # none lost; a dict hides duplicates, so count the lines too
+    assert len((out / "grades.csv").read_text().strip().splitlines()) == 1 + 3
+    assert [rows[f"l{i}"]["std_from_logvar"] for i in range(3)] == ["fail", "pass", "fail"]

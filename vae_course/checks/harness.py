@@ -117,11 +117,12 @@ def checked(name: str):
     return decorate
 
 
-def refuse_reference(fn, name: str, args: dict, references) -> None:
+def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | None = None) -> None:
     """Fails when calling ``fn`` runs one of the package's ``references`` (the answer, imported, or wrapped).
 
     Runs ``fn`` once under a profiler that records the code objects called (aliases and thin wrappers
-    included); other errors are left to the check proper.
+    included); other errors are left to the check proper. ``seconds``: its time limit (default
+    :data:`TIME_LIMIT_S`; a first call that traces, as ``train_step``'s, gets what the check gives it).
     """
     codes = {getattr(r, "__code__", None) for r in references} - {None}
     seen = []
@@ -130,11 +131,12 @@ def refuse_reference(fn, name: str, args: dict, references) -> None:
         if event == "call" and frame.f_code in codes:
             seen.append(frame.f_code.co_name)
 
+    seconds = TIME_LIMIT_S if seconds is None else seconds
     previous = sys.getprofile()
     sys.setprofile(profile)
     timed_out = False
     try:
-        with time_limit(TIME_LIMIT_S, name):
+        with time_limit(seconds, name):
             fn(*args.values())
     except LimitReached:
         timed_out = True
@@ -145,7 +147,7 @@ def refuse_reference(fn, name: str, args: dict, references) -> None:
         sys.setprofile(previous)
         restore()
     if timed_out:  # reported now: the check proper would wait for the same limit a second time
-        raise CheckTimedOut(_timeout_message(name, TIME_LIMIT_S))
+        raise CheckTimedOut(_timeout_message(name, seconds))
     if seen:
         raise CheckFailed(f"{name} calls the package's own {seen[0]} (vae_course's reference answer): that passes "
                           "any check but teaches nothing. Write the computation yourself with TensorFlow ops.")

@@ -142,3 +142,129 @@ def test_a_type_error_inside_a_called_function_is_not_blamed_on_the_learners_sig
     assert "read its signature" in str(info.value) and "must take exactly these arguments" not in str(info.value)
     with pytest.raises(AssertionError, match=r"must take exactly these arguments, in this order: \(mean, logvar, eps\)"):
         checks.check_reparameterize(lambda mean, logvar: mean)
+
+
+# --- Issue 20, item 6: a check a learner can neither fool nor stall (answers written here, not from the package) ---
+
+import sys as _sys  # noqa: E402 (this part's own imports, kept beside its tests)
+import time as _time  # noqa: E402
+
+from vae_course.checks import compare  # noqa: E402
+
+
+def _binarize_wrong(images):  # every pixel above 0 becomes 1: wrong
+    return (images > 0).astype(np.float32)[..., None]
+
+
+def test_a_hang_costs_the_limit_once_and_the_message_names_that_limit():
+    calls = []
+
+    def std_from_logvar(logvar):
+        calls.append(1)
+        while True:
+            pass
+
+    with pytest.raises(harness.CheckTimedOut, match=r"did not return within 5 s"):
+        checks.check_std_from_logvar(std_from_logvar)
+    assert len(calls) == 1  # not waited for twice (5 s said, 10 s taken: issue 20)
+
+
+def test_a_bare_except_around_sleep_cannot_swallow_the_limit(monkeypatch):
+    monkeypatch.setattr(harness, "TIME_LIMIT_S", 0.5)
+
+    def std_from_logvar(logvar):
+        while True:
+            try:
+                _time.sleep(0.2)
+            except:  # noqa: E722 (the learner's bare except)
+                pass
+
+    with pytest.raises(harness.CheckTimedOut):  # it returns at all: the loop was stopped
+        checks.check_std_from_logvar(std_from_logvar)
+
+
+def test_turning_the_alarm_off_does_not_disable_the_limit(monkeypatch):
+    monkeypatch.setattr(harness, "TIME_LIMIT_S", 0.5)
+
+    def std_from_logvar(logvar):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:
+            pass
+
+    with pytest.raises(harness.CheckTimedOut):  # it returns at all: the loop was stopped
+        checks.check_std_from_logvar(std_from_logvar)
+
+
+def test_system_exit_from_the_learners_function_becomes_a_hint():
+    def std_from_logvar(logvar):
+        _sys.exit(1)
+
+    with pytest.raises(checks.CheckFailed, match="raised SystemExit"):
+        checks.check_std_from_logvar(std_from_logvar)
+
+
+def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pass():
+    original = np.allclose
+
+    def std_from_logvar(logvar):
+        np.allclose = lambda *a, **k: True
+        return tf.exp(logvar)  # the variance: wrong
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="wrong values"):
+            checks.check_std_from_logvar(std_from_logvar)
+        assert np.allclose is original
+    finally:
+        np.allclose = original
+
+
+def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():
+    import builtins
+
+    saved = (compare.close, compare.judge_values, builtins.isinstance)
+
+    def std_from_logvar(logvar):
+        compare.close = lambda *a, **k: True
+        compare.judge_values = lambda *a, **k: None
+        return tf.exp(logvar)
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="wrong values"):
+            checks.check_std_from_logvar(std_from_logvar)
+        assert (compare.close, compare.judge_values, builtins.isinstance) == saved
+    finally:
+        compare.close, compare.judge_values, builtins.isinstance = saved
+
+
+def test_patching_at_the_top_level_of_an_answer_cell_is_undone_before_the_check():
+    namespace = {"__name__": "__main__"}
+    exec("import numpy as np\nfrom vae_course.checks import check_binarize", namespace)
+    original = np.array_equal
+    try:
+        exec("np.array_equal = lambda *a, **k: True\n"
+             "def binarize(images):\n    return (images > 0).astype(np.float32)[..., None]", namespace)
+        with pytest.raises(checks.CheckFailed, match="raw pixels"):
+            exec("check_binarize()", namespace)
+    finally:
+        np.array_equal = original
+
+
+def test_an_ndarray_subclass_whose_comparisons_answer_true_is_judged_by_its_values():
+    class Agreeable(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(np.shape(self), bool)
+
+        __ne__ = lambda self, other: np.zeros(np.shape(self), bool)  # noqa: E731
+
+    with pytest.raises(checks.CheckFailed):
+        checks.check_binarize(lambda images: _binarize_wrong(images).view(Agreeable))
+    right = lambda images: (images / 255 > 0.5).astype(np.float32)[..., None].view(Agreeable)  # noqa: E731
+    checks.check_binarize(right)  # a right answer in a subclass still passes
+
+
+def test_an_object_lying_about_its_class_is_refused():
+    class Liar:
+        __class__ = property(lambda self: np.ndarray)
+
+    with pytest.raises(checks.CheckFailed, match="claims to be"):
+        checks.check_binarize(lambda images: Liar())

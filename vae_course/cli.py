@@ -1,4 +1,4 @@
-"""Command line: ``vae-course train | progress | make-exercises | figures`` (also ``python -m vae_course``).
+"""Command line: ``vae-course train | progress | grade | make-exercises | figures`` (also ``python -m vae_course``).
 
 This module only parses and dispatches: each command lives in its own module. Bad arguments get a
 usage message and exit code 2, and nothing is written.
@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     progress = sub.add_parser("progress", help="which exercises pass")
     progress.add_argument("folder", nargs="?", type=Path, default=Path("exercises"), metavar="WHAT",
                           help="the exercises folder (default exercises/), one notebook, or a number such as 03")
+    grade = sub.add_parser("grade", help="grade a class's exercise notebooks, each learner isolated")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                       help="folder with one folder per learner (or nbgrader's submitted/), or a .zip of it")
+    grade.add_argument("--out", type=Path, required=True, metavar="OUT", help="folder for grades.csv, feedback/, ...")
+    grade.add_argument("--workers", type=int, metavar="N", help="learners graded at once (default: the cores)")
+    grade.add_argument("--timeout", type=_positive_float, metavar="S",
+                       help="seconds per cell (default 60); a notebook gets 5 times that")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler's address, e.g. tcp://host:8786")
+    grade.add_argument("--regrade", action="store_true", help="grade every learner again, even unchanged ones")
     make = sub.add_parser("make-exercises", help="generate exercise notebooks from the solutions")
     make.add_argument("solutions", nargs="?", type=Path, default=Path("solutions"))
     make.add_argument("exercises", nargs="?", type=Path, default=Path("exercises"))
@@ -131,6 +140,10 @@ def main(argv=None) -> int:
         from vae_course.tooling.figures import main as figures_main
 
         return figures_main(args.out, args.only, args.data_dir)
+    if args.command == "grade":
+        from vae_course.grading.command import grade_main
+
+        return grade_main(args.submissions, args.out, args.workers, args.timeout, args.scheduler, args.regrade)
     if args.command == "progress":
         from vae_course.tooling.progress import progress_main
 

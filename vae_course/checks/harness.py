@@ -5,21 +5,28 @@ wrong there (an exception, ``NotImplementedError`` from the stub, a function tha
 returns, one that changes its inputs in place) becomes a :class:`CheckFailed`, an
 ``AssertionError`` whose message is a hint in the learner's terms and that Jupyter shows
 without the checker's own traceback.
+
+Integrity (issues 20 and 25): a :class:`~vae_course.grading.integrity.ModuleGuard`, made at the first
+check (in the grader: before any learner code runs), puts back whatever the learner's code changed
+in numpy, TensorFlow, builtins or vae_course after every call of the learner's function, so that the
+check judges with the genuine functions; an ndarray subclass is judged as a plain array, and an object
+that lies about its class is refused. The time limit (:mod:`vae_course.grading.timelimit`) cannot be
+swallowed by a bare ``except:`` nor turned off with ``signal.setitimer``.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import signal
 import sys
-import threading
 
 import numpy as np
 
 from vae_course.checks.errors import describe_error, fmt_shape  # noqa: F401 (fmt_shape: used by the checks)
 from vae_course.checks.hints import hint_call
+from vae_course.grading.integrity import ModuleGuard
+from vae_course.grading.timelimit import LimitReached, time_limit
 
-__all__ = ["TIME_LIMIT_S", "CheckFailed", "time_limit", "checked", "refuse_reference", "success", "call"]
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "restore", "checked",
+           "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
 
@@ -31,31 +38,48 @@ class CheckFailed(AssertionError):
         return ["\x1b[31m✗ " + line + "\x1b[0m" for line in str(self).splitlines()]
 
 
-class _Timeout(BaseException):
-    """Raised by the alarm inside a learner's function; BaseException so `except Exception` lets it pass."""
+class CheckTimedOut(CheckFailed):
+    """The learner's function did not return within its time limit (the grader's verdict: timeout)."""
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    """Interrupts the body after ``seconds`` with :class:`_Timeout` (main thread on POSIX only).
+_Timeout = LimitReached  # the name the checks' tests knew
+_GUARDS: list = []  # the process's one ModuleGuard, made on first use
 
-    Elsewhere (a thread, Windows) there is no portable way to interrupt Python code, so the body
-    simply runs without a limit.
-    """
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def on_alarm(signum, frame):
-        raise _Timeout
+def guard() -> ModuleGuard:
+    """The process's :class:`ModuleGuard`: a snapshot taken the first time (the grader: before learner code)."""
+    if not _GUARDS:
+        _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S"}))  # a setting (the grader limits from outside)
+    return _GUARDS[0]
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+
+def restore() -> list:
+    """Puts back what learner code changed in the guarded modules since the snapshot; returns what changed."""
+    found = guard()
+    found.extend()  # modules imported since (by a check, or by TensorFlow lazily)
+    return found.restore()
+
+
+def _timeout_message(name: str, seconds: float) -> str:
+    return (f"{name} did not return within {seconds:g} s. Look for a loop that never ends (a `while` whose "
+            "condition never changes) or for work far bigger than needed.")
+
+
+def _plain(result, name: str):
+    """``result`` as the check may judge it: an ndarray subclass as a plain array; a lying object refused."""
+    cls = type(result)
+    if cls is np.ndarray or result is None or cls in (int, float, bool, str, tuple, list):
+        return result
+    if getattr(result, "__class__", cls) is not cls:
+        raise CheckFailed(f"{name} returned an object whose __class__ claims to be something it is not "
+                          f"({cls.__name__}): return a plain result (a tf.Tensor or a numpy array).")
+    if isinstance(result, np.ndarray):  # its comparisons, dtype and shape may be the learner's own code
+        return np.array(result, subok=False, copy=True)
+    tensor = getattr(sys.modules.get("tensorflow"), "Tensor", None)
+    if tensor is not None and isinstance(result, tensor) and not cls.__module__.startswith("tensorflow"):
+        raise CheckFailed(f"{name} returned an object of your own class {cls.__name__} (a subclass of tf.Tensor): "
+                          "return the tf.Tensor that TensorFlow's operations give.")
+    return result
 
 
 _MISSING = object()
@@ -69,10 +93,13 @@ def checked(name: str):
     instead of a second, raw NameError.
     """
 
+    guard().extend()  # run as each check module is imported: the snapshot holds what it imported, before any answer
+
     def decorate(check):
         @functools.wraps(check)
         def wrapper(fn=_MISSING):
             __tracebackhide__ = True
+            restore()  # what an answer cell changed at its top level is undone before the check starts
             if fn is _MISSING:
                 fn = sys._getframe(1).f_globals.get(name, _MISSING)
             try:
@@ -82,19 +109,20 @@ def checked(name: str):
                 return check(fn)
             except CheckFailed as err:
                 message = str(err)
-                raise CheckFailed(message if message.endswith(hint_call(name)) else
-                                  f"{message}\n{hint_call(name)}") from None
+                raise type(err)(message if message.endswith(hint_call(name)) else  # CheckTimedOut stays one
+                                f"{message}\n{hint_call(name)}") from None
 
         return wrapper
 
     return decorate
 
 
-def refuse_reference(fn, name: str, args: dict, references) -> None:
+def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | None = None) -> None:
     """Fails when calling ``fn`` runs one of the package's ``references`` (the answer, imported, or wrapped).
 
     Runs ``fn`` once under a profiler that records the code objects called (aliases and thin wrappers
-    included); other errors are left to the check proper.
+    included); other errors are left to the check proper. ``seconds``: its time limit (default
+    :data:`TIME_LIMIT_S`; a first call that traces, as ``train_step``'s, gets what the check gives it).
     """
     codes = {getattr(r, "__code__", None) for r in references} - {None}
     seen = []
@@ -103,15 +131,23 @@ def refuse_reference(fn, name: str, args: dict, references) -> None:
         if event == "call" and frame.f_code in codes:
             seen.append(frame.f_code.co_name)
 
+    seconds = TIME_LIMIT_S if seconds is None else seconds
     previous = sys.getprofile()
     sys.setprofile(profile)
+    timed_out = False
     try:
-        with time_limit(TIME_LIMIT_S):
+        with time_limit(seconds, name):
             fn(*args.values())
-    except (Exception, _Timeout):  # noqa: BLE001 (judged later, by the check itself)
-        pass
+    except LimitReached:
+        timed_out = True
+    except BaseException as err:
+        if isinstance(err, KeyboardInterrupt):
+            raise
     finally:
         sys.setprofile(previous)
+        restore()
+    if timed_out:  # reported now: the check proper would wait for the same limit a second time
+        raise CheckTimedOut(_timeout_message(name, seconds))
     if seen:
         raise CheckFailed(f"{name} calls the package's own {seen[0]} (vae_course's reference answer): that passes "
                           "any check but teaches nothing. Write the computation yourself with TensorFlow ops.")
@@ -140,19 +176,29 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
                           f"check_{name}({name}), without calling it.")
     seconds = TIME_LIMIT_S if seconds is None else seconds
     copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    guard()  # the snapshot exists before the learner's function first runs here
     try:
-        with time_limit(seconds):
-            result = fn(*copies.values())
-    except _Timeout:
-        raise CheckFailed(f"{name} did not return within {seconds:g} s. Look for a loop that never ends "
-                          "(a `while` whose condition never changes) or for work far bigger than needed.") from None
+        try:
+            with time_limit(seconds, name):
+                result = _plain(fn(*copies.values()), name)
+        finally:
+            restore()  # whatever the call did to numpy, TensorFlow, builtins or vae_course is undone
+    except LimitReached:
+        raise CheckTimedOut(_timeout_message(name, seconds)) from None
     except NotImplementedError:
         raise CheckFailed(f"{name} is not implemented yet: replace the stub line `raise NotImplementedError(...)` "
                           "with your code, run that cell, then run this check again.") from None
     except CheckFailed:
         raise
-    except Exception as err:  # noqa: BLE001 (the learner's bug: report it as a hint, not as our traceback)
-        raise CheckFailed(describe_error(err, name, args)) from None
+    except SystemExit as err:
+        raise CheckFailed(f"{name} raised SystemExit ({err.code!r}): sys.exit(), exit() or quit() ends a program, "
+                          "not a function. Return the result instead.") from None
+    except KeyboardInterrupt:
+        raise  # the learner pressed stop
+    except BaseException as err:  # noqa: BLE001 (the learner's bug: report it as a hint, not our traceback)
+        message = describe_error(err, name, args)
+        restore()  # describing it may have run the learner's __str__
+        raise CheckFailed(message) from None
     for key, value in args.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=value.dtype.kind == "f"):
             raise CheckFailed(f"{name} changed its input `{key}` in place (e.g. with `{key}[...] = ...` or "

@@ -35,8 +35,8 @@ def name_integer_dtypes(check):
             advice = ADVICE.format(dtype=found.group(1) or found.group(2))
             head, sep, rest = message.partition("\nIt was called with")
             if not sep:
-                raise CheckFailed(_FLOAT64_CAUSE.sub("", message) + advice) from None
+                raise type(err)(_FLOAT64_CAUSE.sub("", message) + advice) from None
             end = rest.find("\n") if "\n" in rest else len(rest)
-            raise CheckFailed(head + sep + _FLOAT64_CAUSE.sub("", rest[:end]) + advice + rest[end:]) from None
+            raise type(err)(head + sep + _FLOAT64_CAUSE.sub("", rest[:end]) + advice + rest[end:]) from None
 
     return wrapper

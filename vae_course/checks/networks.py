@@ -137,7 +137,7 @@ LAST_ACTIVATIONS = {  # what the last layer may wrongly apply to the contract's 
 
 
 def _check(fn, name, is_decoder):
-    refuse(fn, name, {"latent_dim": 2})
+    refuse(fn, name, {"latent_dim": 2}, seconds=30.0)  # the limit its first build gets below
     for latent_dim in (2, 5):
         config = models.ModelConfig(latent_dim=latent_dim)
         reference = models.Decoder(config) if is_decoder else models.Encoder(config)

@@ -49,13 +49,13 @@ def refused(name: str) -> tuple:
     return tuple(later) + EXTRA.get(name, ())
 
 
-def refuse(fn, name: str, args: dict) -> None:
+def refuse(fn, name: str, args: dict, *, seconds: float | None = None) -> None:
     """Fails when calling ``fn(*args.values())`` runs one of :func:`refused` (the Python body of a tf.function too)."""
     args = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}  # the check's inputs stay intact
     try:
-        refuse_reference(getattr(fn, "python_function", fn), name, args, refused(name))
-    except CheckFailed as err:  # a constructor is seen as `__init__`: name the class instead
-        raise CheckFailed(str(err).replace("own __init__", "own network classes (Encoder, Decoder or CVAE)")
+        refuse_reference(getattr(fn, "python_function", fn), name, args, refused(name), seconds=seconds)
+    except CheckFailed as err:  # a constructor is seen as `__init__`: name the class instead (a timeout stays one)
+        raise type(err)(str(err).replace("own __init__", "own network classes (Encoder, Decoder or CVAE)")
                           .replace("Write the computation yourself with TensorFlow ops.",
                                    "Build it yourself from Keras layers." if name.startswith("make_")
                                    else "Write the computation yourself with TensorFlow ops.")) from None

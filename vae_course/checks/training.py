@@ -207,7 +207,7 @@ def check_train_step(train_step) -> None:
     ref = _reference(model, x, rng)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        refuse(train_step, NAME, {"model": model, "x": x, "optimizer": optimizer})
+        refuse(train_step, NAME, {"model": model, "x": x, "optimizer": optimizer}, seconds=30.0)  # 1st: traces
     _restore(model, optimizer, start)
     model.sigmoid_calls.clear()
     losses, zs = [], []

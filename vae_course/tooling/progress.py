@@ -1,32 +1,26 @@
 """Which exercises pass: ``vae-course progress [exercises/ | NN | path.ipynb]`` (``make progress``).
 
-The notebooks are run by one worker process (``python -m vae_course.tooling.progress``), which
-imports TensorFlow once, quietly (its log lines and the cells' printing never reach the report),
-then executes each notebook's code cells in a fresh namespace, in order. A check cell runs up to
-its ``# Use it`` part (the demonstration after a passing check: loading MNIST, training) and counts
-as solved when it raises nothing. The report has one line per exercise, a failing check's whole
+Each notebook runs in a process of its own, forked from a server that imported TensorFlow once,
+quietly (the grader's machinery, :mod:`vae_course.grading.runner`): one notebook cannot spoil
+another's result, a cell that hangs costs 30 s (a learner function 5 s), and a process that dies is
+named with its code cell. A check cell (the course's committed one) runs up to its ``# Use it``
+part and counts as solved when it raises nothing. The report has one line per exercise, a failing check's whole
 message (its hint) under it, then ``N/M exercises pass`` and the next exercise to do.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from vae_course.tooling.exercises import CHECK_TAG, NOTEBOOK_NAME
 
-__all__ = ["RUN_TIMEOUT_S", "Result", "exercise_paths", "select_paths", "run_checks", "report_lines",
+__all__ = ["RUN_TIMEOUT_S", "CELL_TIMEOUT_S", "Result", "exercise_paths", "select_paths", "run_checks", "report_lines",
            "progress_main"]
 
-RUN_TIMEOUT_S = 600  # seconds for all the selected notebooks together
-USE_IT = "# Use it"
+RUN_TIMEOUT_S = 120  # seconds for one notebook
+CELL_TIMEOUT_S = 30  # seconds for one code cell
 _CHECKED = re.compile(r"\bcheck_(\w+)\s*\(")
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "KMP_WARNINGS": "0", "MPLBACKEND": "Agg"}
 
@@ -54,86 +48,57 @@ def select_paths(target, default_folder="exercises") -> list:
     return [target] if target.is_file() and NOTEBOOK_NAME.match(target.name) else []
 
 
-def _code_cells(path) -> list:
-    """(source, is_check) of each code cell, read as plain JSON (nbformat's validation costs a second)."""
-    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-    return [("".join(c["source"]) if isinstance(c["source"], list) else c["source"],
-             CHECK_TAG in c.get("metadata", {}).get("tags", [])) for c in cells if c.get("cell_type") == "code"]
+def _steps(path, committed: dict) -> list:
+    """The plan for one notebook: its code cells, with the course's committed check cells when known."""
+    from vae_course.grading.plan import USE_IT, Step, plan_steps
+
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).name in committed:
+        return plan_steps(text, Path(path).name, committed[Path(path).name])
+    steps = []  # a notebook the course does not ship: its own check cells
+    nb = json.loads(text)
+    for index, cell in enumerate(c for c in nb["cells"] if c.get("cell_type") == "code"):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        match = _CHECKED.search(source) if CHECK_TAG in cell.get("metadata", {}).get("tags", []) else None
+        steps.append(Step(index, source.split(USE_IT)[0], match.group(1)) if match else Step(index, source))
+    return steps
 
 
-def _run_notebook(path) -> list:
-    """Executes one notebook's code cells in a fresh namespace; one record per check cell."""
+def _committed() -> dict:
+    from vae_course.grading.plan import committed_checks
+
     try:
-        cells = _code_cells(path)
-    except (OSError, ValueError, KeyError, TypeError) as err:  # reported; the other notebooks still run
-        return [{"exercise": "(whole notebook)", "passed": False, "reason": f"could not read it: {err}"}]
-    namespace, records, earlier = {"__name__": "__main__"}, [], ""
-    for index, (source, is_check) in enumerate(cells):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                code = source.split(USE_IT)[0] if is_check else source
-                exec(compile(code, f"<{Path(path).stem} code cell {index}>", "exec"), namespace)
-            error = None
-        except BaseException as err:
-            if isinstance(err, KeyboardInterrupt):
-                raise
-            error = err
-        if not is_check:
-            if error is not None and not earlier:
-                earlier = f"code cell {index} raised {type(error).__name__}: {' '.join(str(error).split())[:200]}"
-            continue
-        match = _CHECKED.search(source)
-        record = {"exercise": match.group(1) if match else f"check cell {index}", "passed": error is None}
-        if error is not None:
-            text = str(error).strip()
-            if type(error).__name__ != "CheckFailed":
-                text = f"{type(error).__name__}: {text}"
-            if earlier and "not defined" in text:
-                text = f"{text}\n({earlier})"
-            record["reason"] = "not implemented yet" if "is not implemented yet" in text else text
-        records.append(record)
-    if not records:
-        records.append({"exercise": "(no check cell)", "passed": False,
-                        "reason": "no cell is tagged 'check': get a fresh copy with `make exercises`"})
-    return records
-
-
-def _worker(out_file, paths) -> None:
-    """The worker's job: run the notebooks, write {stem: [records]} as JSON to ``out_file``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    results = {}
-    for path in paths:
-        results[Path(path).stem] = _run_notebook(path)
-        try:
-            import matplotlib.pyplot as plt
-
-            plt.close("all")
-        except Exception:  # noqa: BLE001
-            pass
-    Path(out_file).write_text(json.dumps(results), encoding="utf-8")
+        return committed_checks()
+    except FileNotFoundError:
+        return {}
 
 
 def run_checks(paths, timeout=RUN_TIMEOUT_S) -> dict:
-    """Runs the notebooks in one quiet worker process; maps each stem to its list of :class:`Result`."""
-    paths = [Path(p) for p in paths]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "vae_course.tooling.progress", str(out), *map(str, paths)]
-        env = {**os.environ, **QUIET}
-        try:
-            run = subprocess.run(command, env=env, capture_output=True, text=True,
-                                 timeout=timeout)
-            problem = "" if out.exists() else f"the worker stopped (exit code {run.returncode}): {run.stderr[-300:]}"
-        except subprocess.TimeoutExpired:
-            problem = f"the notebooks did not finish within {timeout} s (a loop that never ends?)"
-        raw = json.loads(out.read_text(encoding="utf-8")) if not problem else {}
+    """Runs each notebook in a process of its own (the grader's machinery); maps each stem to its :class:`Result` list.
+
+    One notebook cannot spoil another's result, a hang costs :data:`CELL_TIMEOUT_S` (the notebook at most
+    ``timeout``), and a notebook that cannot run is named with its cell.
+    """
+    from vae_course.grading.plan import NotebookError
+    from vae_course.grading.runner import Limits, context, grade_notebook
+
+    committed, ctx = _committed(), context()
+    limits = Limits(cell_s=CELL_TIMEOUT_S, notebook_s=timeout)
     results = {}
-    for path in paths:
-        records = raw.get(path.stem) or [{"exercise": "(whole notebook)", "passed": False,
-                                          "reason": f"could not run the notebook: {problem}"}]
-        results[path.stem] = [Result(path.stem, r["exercise"], r["passed"], r.get("reason", "")) for r in records]
+    for path in map(Path, paths):
+        try:
+            steps = _steps(path, committed)
+        except (OSError, ValueError, KeyError, TypeError, NotebookError) as err:
+            results[path.stem] = [Result(path.stem, "(whole notebook)", False, f"could not read it: {err}")]
+            continue
+        verdicts = grade_notebook(steps, limits, ctx)
+        if not verdicts:
+            results[path.stem] = [Result(path.stem, "(no check cell)", False,
+                                         "no cell is tagged 'check': get a fresh copy with `make exercises`")]
+            continue
+        results[path.stem] = [Result(path.stem, exercise, verdict == "pass",
+                                     "not implemented yet" if "is not implemented yet" in message else message)
+                              for exercise, (verdict, message) in verdicts.items()]
     return results
 
 
@@ -170,5 +135,3 @@ def progress_main(target="exercises") -> int:
     return 0
 
 
-if __name__ == "__main__":  # the worker: python -m vae_course.tooling.progress OUT_FILE NOTEBOOK...
-    _worker(sys.argv[1], sys.argv[2:])

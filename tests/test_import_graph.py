@@ -107,9 +107,10 @@ def test_importing_the_command_line_imports_no_tensorflow():
 
 
 # The layers, from the bottom: the core (the modules lessons and instructors use, and training) may
-# import only the core; checks/ (exercises), demos/ (lesson pictures) and tooling/ (site, slides,
-# progress, figures) sit on top of it; cli.py and __main__.py are entry points over everything.
-UPPER_PACKAGES = ("checks", "demos", "tooling")
+# import only the core; checks/ (exercises), demos/ (lesson pictures), tooling/ (site, slides,
+# progress, figures) and grading/ (the class grader, over checks and tooling) sit on top of it;
+# cli.py and __main__.py are entry points over everything.
+UPPER_PACKAGES = ("checks", "demos", "tooling", "grading")
 ENTRY_POINTS = ("vae_course.cli", "vae_course.__main__")
 
 

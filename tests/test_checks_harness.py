@@ -203,7 +203,16 @@ def test_system_exit_from_the_learners_function_becomes_a_hint():
         checks.check_std_from_logvar(std_from_logvar)
 
 
-def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pass():
+@pytest.fixture
+def per_call_restore():
+    """The grader's setting (harness.strict()) for one test; the notebook's setting again afterwards."""
+    harness.strict()
+    yield
+    harness.PER_CALL_RESTORE = False
+    harness.guard().adopt(harness.__name__, "PER_CALL_RESTORE")
+
+
+def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pass(per_call_restore):
     original = np.allclose
 
     def std_from_logvar(logvar):
@@ -218,7 +227,7 @@ def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pa
         np.allclose = original
 
 
-def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():
+def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass(per_call_restore):
     import builtins
 
     saved = (compare.close, compare.judge_values, builtins.isinstance)

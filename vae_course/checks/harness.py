@@ -25,10 +25,14 @@ from vae_course.checks.hints import hint_call
 from vae_course.grading.integrity import ModuleGuard
 from vae_course.grading.timelimit import LimitReached, time_limit
 
-__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "restore", "checked",
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "restore", "checked",
            "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
+# Undo, after every call of the learner's function, what the call changed in numpy, TensorFlow, builtins or
+# vae_course (about 0.1 s a restore, and a check makes tens of calls). The grader's worker turns it on before
+# any learner code runs (strict()); in a notebook, what an answer cell changed is undone before each check.
+PER_CALL_RESTORE = False
 
 
 class CheckFailed(AssertionError):
@@ -51,6 +55,13 @@ def guard() -> ModuleGuard:
     if not _GUARDS:
         _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S"}))  # a setting (the grader limits from outside)
     return _GUARDS[0]
+
+
+def strict() -> None:
+    """Turns on :data:`PER_CALL_RESTORE` for this process, as part of the snapshot (the grader, before learner code)."""
+    global PER_CALL_RESTORE
+    PER_CALL_RESTORE = True
+    guard().adopt(__name__, "PER_CALL_RESTORE")
 
 
 def restore() -> list:
@@ -132,6 +143,7 @@ def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | 
             seen.append(frame.f_code.co_name)
 
     seconds = TIME_LIMIT_S if seconds is None else seconds
+    per_call = PER_CALL_RESTORE  # read before the learner's code can change it
     previous = sys.getprofile()
     sys.setprofile(profile)
     timed_out = False
@@ -145,7 +157,8 @@ def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | 
             raise
     finally:
         sys.setprofile(previous)
-        restore()
+        if per_call:
+            restore()
     if timed_out:  # reported now: the check proper would wait for the same limit a second time
         raise CheckTimedOut(_timeout_message(name, seconds))
     if seen:
@@ -177,12 +190,14 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
     seconds = TIME_LIMIT_S if seconds is None else seconds
     copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
     guard()  # the snapshot exists before the learner's function first runs here
+    per_call = PER_CALL_RESTORE  # read before the learner's code can change it
     try:
         try:
             with time_limit(seconds, name):
                 result = _plain(fn(*copies.values()), name)
         finally:
-            restore()  # whatever the call did to numpy, TensorFlow, builtins or vae_course is undone
+            if per_call:
+                restore()  # whatever the call did to numpy, TensorFlow, builtins or vae_course is undone
     except LimitReached:
         raise CheckTimedOut(_timeout_message(name, seconds)) from None
     except NotImplementedError:
@@ -197,7 +212,8 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
         raise  # the learner pressed stop
     except BaseException as err:  # noqa: BLE001 (the learner's bug: report it as a hint, not our traceback)
         message = describe_error(err, name, args)
-        restore()  # describing it may have run the learner's __str__
+        if per_call:
+            restore()  # describing it may have run the learner's __str__
         raise CheckFailed(message) from None
     for key, value in args.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=value.dtype.kind == "f"):

@@ -105,6 +105,13 @@ class ModuleGuard:
                 for attr, saved in self.saved.items():
                     saved.append(getattr(value, attr))
 
+    def adopt(self, module_name: str, attribute: str) -> None:
+        """Takes the current value of ``module_name.attribute`` into the snapshot (a setting made before learner code)."""
+        self.extend()
+        module, namespace, snapshot, _ = self.modules[module_name]
+        snapshot[attribute] = namespace[attribute]
+        self._rebase()
+
     def restore(self) -> list:
         """Reverts every change since the snapshot; returns what was changed, as 'module.attribute' strings."""
         if self.clean():

@@ -72,6 +72,7 @@ def serve_notebook(conn, steps, workdir: str, memory_bytes, file_bytes) -> None:
 
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     earlier = ""
+    harness.strict()  # undo after every call of a learner's function, not only before each check
     harness.restore()
     for number, step in enumerate(steps):
         send({"start": number})

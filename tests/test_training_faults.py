@@ -20,6 +20,16 @@ TINY = TrainConfig(preset="tiny", latent_dim=2, epochs=2, batch_size=32, learnin
                    train_examples=128, test_examples=64, iwae_k=0, seed=3, steps_per_call=3)
 
 
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own SIGINT handler for the test's duration. A shell starts a background job with SIGINT
+    ignored, and Python then leaves it ignored (``.ci/run &`` does that): the loop rightly keeps its hands
+    off such a handler, and a real SIGINT would be lost."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture(scope="module")
 def tiny_data():
     rng = np.random.default_rng(0)
@@ -58,7 +68,8 @@ def rows(metrics):
     return [value for m in metrics for value in (m["epoch"], m["train_loss"], m["test_elbo"])]
 
 
-def test_ctrl_c_just_after_a_compiled_call_keeps_its_losses_in_the_epochs_average(tmp_path, tiny_data):
+def test_ctrl_c_just_after_a_compiled_call_keeps_its_losses_in_the_epochs_average(tmp_path, tiny_data,
+                                                                                   python_ctrl_c):
     """A real SIGINT right after call 3 (epoch 2's first call, 3 steps) returned: the run stops after counting
     that call's losses, and the resumed run writes the uninterrupted run's metrics."""
     _, reference = quiet_fit(TINY, tmp_path / "a", tiny_data)
@@ -70,7 +81,7 @@ def test_ctrl_c_just_after_a_compiled_call_keeps_its_losses_in_the_epochs_averag
     assert rows(metrics) == pytest.approx(rows(reference), abs=1e-4)
 
 
-def test_ctrl_c_after_the_last_call_of_an_epoch_stops_after_its_end(tmp_path, tiny_data):
+def test_ctrl_c_after_the_last_call_of_an_epoch_stops_after_its_end(tmp_path, tiny_data, python_ctrl_c):
     with pytest.raises(TrainingInterrupted, match="after epoch 1; its checkpoint"):
         quiet_fit(TINY, tmp_path, tiny_data, wrap_step=interrupt_at(2, after_the_call=True, real_signal=True))
     meta = runs.read_checkpoint_meta(tmp_path)

@@ -1,4 +1,5 @@
 """The solutions -> exercises generator: stubs, tags, outputs, errors, and the committed exercises are current."""
+import ast
 import subprocess
 from pathlib import Path
 
@@ -314,3 +315,28 @@ def test_solution_notebook_layout(path):
     for cell in exercises:
         answer = cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
         assert "import" not in answer and "vae_course" not in answer, "answers are written out, not imported"
+
+
+# The course's naming table (x, x_logits, z, mean, logvar, eps) in the exercises' signatures; written here,
+# not read from the notebooks, so that an exercise that renames an argument fails.
+SIGNATURES = {
+    "binarize": ["images"], "dynamic_binarize": ["images", "seed"],
+    "log_normal_pdf": ["sample", "mean", "logvar"], "posterior": ["mean", "logvar"],
+    "std_from_logvar": ["logvar"], "reparameterize": ["mean", "logvar", "eps"],
+    "score_function_gradient": ["f", "mean", "logvar", "eps"], "bernoulli_log_likelihood": ["x", "x_logits"],
+    "kl_standard_normal": ["mean", "logvar"], "elbo_single_sample": ["x", "mean", "logvar", "z", "x_logits"],
+    "iwae_bound": ["log_weights"], "make_encoder": ["latent_dim"], "make_decoder": ["latent_dim"],
+    "train_step": ["model", "x", "optimizer"],
+}
+
+
+@pytest.mark.parametrize("folder", ["exercises", "solutions"])
+def test_every_exercise_names_its_arguments_as_the_naming_table_does(folder):
+    found = {}
+    for path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if "exercise" in cell.metadata.get("tags", []):
+                for node in ast.parse(cell.source).body:
+                    if isinstance(node, ast.FunctionDef):
+                        found[node.name] = [a.arg for a in node.args.args]
+    assert found == SIGNATURES

@@ -2,6 +2,7 @@
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -108,7 +109,7 @@ def test_ellipse_needs_two_dimensions():
 
 def test_plot_gaussian_2d_draws_one_curve_per_radius():
     fig, ax = plt.subplots()
-    assert plot_gaussian_2d(MEAN, FULL, ax=ax, n_stds=(1, 2), label="full") is ax
+    assert plot_gaussian_2d(MEAN, FULL, ax=ax, n_stds=(1, 2), label="full") is ax.figure
     assert len(ax.lines) == 2 and len(ax.images) == 1
     np.testing.assert_allclose(ax.lines[1].get_xydata(), covariance_ellipse(MEAN, FULL, 2.0))
     plt.close(fig)
@@ -116,7 +117,9 @@ def test_plot_gaussian_2d_draws_one_curve_per_radius():
 
 def test_plot_gaussian_2d_draws_the_given_samples_and_refuses_bad_ones():
     samples = np.random.default_rng(0).normal(size=(30, 2))
-    ax = plot_gaussian_2d(MEAN, FULL, samples=samples)
+    fig = plot_gaussian_2d(MEAN, FULL, samples=samples)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     np.testing.assert_array_equal(ax.collections[0].get_offsets(), samples)
     with pytest.raises(ValueError, match=r"samples must have shape \(N, 2\)"):
         plot_gaussian_2d(MEAN, FULL, samples=np.zeros((30, 3)))
@@ -126,12 +129,14 @@ def test_plot_gaussian_2d_draws_the_given_samples_and_refuses_bad_ones():
 def test_plot_normal_densities_draws_tfp_normal_densities():
     params = [(0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)]
     grid = np.linspace(-5, 5, 101)
-    ax = plot_normal_densities(params, grid=grid)
+    fig = plot_normal_densities(params, grid=grid)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert len(ax.lines) == 3 and (ax.get_xlabel(), ax.get_ylabel()) == ("z", "density")
     for line, (mu, sigma) in zip(ax.lines, params, strict=True):
         np.testing.assert_allclose(line.get_ydata(), tfd.Normal(mu, sigma).prob(grid).numpy(), rtol=1e-5)
         assert line.get_label() == f"μ = {mu}, σ = {sigma}"
-    assert plot_normal_densities(ax=ax) is ax
+    assert plot_normal_densities(ax=ax) is ax.figure
     assert len(ax.lines[3].get_xdata()) == 401  # the default grid
     for bad in ([], [(0.0, 0.0)], [(0.0, -1.0)], [(0.0,)]):
         with pytest.raises(ValueError, match="sigma > 0"):

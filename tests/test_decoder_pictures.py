@@ -86,7 +86,9 @@ def test_code_image_scores_match_numpy_for_every_code_and_image():
 def test_code_scores_show_each_image_relative_to_its_own_code():
     rng = np.random.default_rng(2)
     scores = rng.normal(-150.0, 60.0, (6, 6))
-    ax = decoder_pictures.plot_code_scores(scores)
+    fig = decoder_pictures.plot_code_scores(scores)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     shown = ax.images[0].get_array()
     np.testing.assert_allclose(shown, scores - np.diag(scores)[None, :])
     np.testing.assert_array_equal(np.diag(shown), 0.0)
@@ -112,7 +114,9 @@ def test_the_gaussian_scale_picture_peaks_where_the_closed_form_says():
 
     from vae_course.demos.decoder_pictures import plot_gaussian_scale
 
-    ax = plot_gaussian_scale(36.5, marks=(1.0,))
+    fig = plot_gaussian_scale(36.5, marks=(1.0,))
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     (curve,) = ax.get_lines()[:1]
     s, y = curve.get_xdata(), curve.get_ydata()
     assert s[np.argmax(y)] == pytest.approx(math.sqrt(36.5 / 784), rel=0.03)  # d/ds = 0 at s^2 = SSE/n

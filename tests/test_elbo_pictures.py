@@ -86,7 +86,9 @@ def test_iwae_bounds_average_the_chunks_with_the_documented_seeds():
 def test_estimator_spread_scatters_the_per_digit_stds():
     rng = np.random.default_rng(0)
     an, mc = rng.normal(0, 1, (8, 5)), rng.normal(0, 3, (8, 5))
-    ax = elbo_pictures.plot_estimator_spread({"D = 2": (an, mc)})
+    fig = elbo_pictures.plot_estimator_spread({"D = 2": (an, mc)})
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     np.testing.assert_allclose(ax.collections[0].get_offsets(), np.stack([an.std(axis=1), mc.std(axis=1)], axis=1))
     diagonal = ax.lines[0]
     assert diagonal.get_label() == "equal spread" and list(diagonal.get_ydata()) == [0, mc.std(axis=1).max()]
@@ -120,7 +122,9 @@ def test_digit_cost_bars_stack_kl_on_the_reconstruction_cost():
 
 def test_bound_gap_plot_draws_l_k_minus_elbo_and_refuses_mismatches():
     ks = [1, 5, 50]
-    ax = elbo_pictures.plot_bound_gap_vs_k(ks, {"a": [-100.0, -98.0, -97.0]}, {"a": -101.0}, n_images=20)
+    fig = elbo_pictures.plot_bound_gap_vs_k(ks, {"a": [-100.0, -98.0, -97.0]}, {"a": -101.0}, n_images=20)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert ax.lines[0].get_ydata().tolist() == [1.0, 3.0, 4.0]
     assert ax.get_xscale() == "log" and "mean over 20 digits" in ax.get_ylabel()
     with pytest.raises(ValueError, match="one per K"):

@@ -46,7 +46,9 @@ def test_gradient_histograms_show_each_density_and_the_share_off_axis():
     rng = np.random.default_rng(0)
     samples = {"narrow": rng.normal(6.0, 1.0, 5000), "wide": rng.normal(6.0, 40.0, 5000)}
     bins = np.linspace(-20, 100, 121)
-    ax = gradient_pictures.plot_gradient_histograms(samples, 6.0, bins=bins, true_label="truth")
+    fig = gradient_pictures.plot_gradient_histograms(samples, 6.0, bins=bins, true_label="truth")
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     for name, g in samples.items():
@@ -84,7 +86,9 @@ def test_estimator_variances_match_numpy_per_sample_formulas():
 def test_variance_plot_draws_measured_dots_and_closed_form_dashes():
     ns = [1, 4, 16]
     variances = {"a": [4.0, 1.1, 0.26], "b": [90.0, 20.0, 6.0]}
-    ax = gradient_pictures.plot_variance_vs_samples(ns, variances, {"a": 4.0, "b": 88.0})
+    fig = gradient_pictures.plot_variance_vs_samples(ns, variances, {"a": 4.0, "b": 88.0})
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert ax.get_xscale() == ax.get_yscale() == "log"
     dots, dashes = ax.lines[0::2], ax.lines[1::2]
     assert [d.get_ydata().tolist() for d in dots] == [variances["a"], variances["b"]]

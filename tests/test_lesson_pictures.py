@@ -4,6 +4,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -40,7 +41,9 @@ def _reached(gradient_edges, start="loss"):
 
 
 def test_before_reparameterization_z_is_random_and_the_gradient_stops_there():
-    ax = draw_sampling_graph(False)
+    fig = draw_sampling_graph(False)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     random, deterministic, forward, gradient = _graph(ax)
     assert random == {"z"} and {"mean", "logvar", "decoder", "loss"} <= deterministic and "eps" not in deterministic
     assert {("mean", "z"), ("logvar", "z"), ("z", "decoder"), ("decoder", "loss")} == forward
@@ -49,7 +52,9 @@ def test_before_reparameterization_z_is_random_and_the_gradient_stops_there():
 
 
 def test_after_reparameterization_eps_is_random_and_the_gradient_reaches_mean_and_logvar():
-    ax = draw_sampling_graph(True)
+    fig = draw_sampling_graph(True)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     random, deterministic, forward, gradient = _graph(ax)
     assert random == {"eps"} and "z" in deterministic
     assert ("eps", "z") in forward and ("mean", "z") in forward and ("logvar", "z") in forward
@@ -62,7 +67,7 @@ def test_after_reparameterization_eps_is_random_and_the_gradient_reaches_mean_an
 
 def test_sampling_graph_into_given_ax_and_bad_flag():
     fig, (a, b) = plt.subplots(1, 2)
-    assert draw_sampling_graph(False, ax=a) is a and draw_sampling_graph(True, ax=b) is b
+    assert draw_sampling_graph(False, ax=a) is fig and draw_sampling_graph(True, ax=b) is fig
     assert len(plt.get_fignums()) == 1
     with pytest.raises(ValueError, match="True or False"):
         draw_sampling_graph("yes")
@@ -81,8 +86,10 @@ def test_elbo_decomposition_adds_up_and_refuses_bad_numbers():
 
 
 def test_plot_elbo_gap_stacks_the_gap_on_minus_log_px():
-    ax = plot_elbo_gap({"D = 2": (-144.7, -149.6), "D = 32": (-68.4, -74.7)}, log_px_label="bottom",
-                       gap_label="top")
+    fig = plot_elbo_gap({"D = 2": (-144.7, -149.6), "D = 32": (-68.4, -74.7)}, log_px_label="bottom",
+                        gap_label="top")
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     bottoms, tops = ax.containers
     assert [p.get_height() for p in bottoms] == pytest.approx([144.7, 68.4])
     assert [p.get_y() for p in tops] == pytest.approx([144.7, 68.4])
@@ -92,7 +99,7 @@ def test_plot_elbo_gap_stacks_the_gap_on_minus_log_px():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bottom", "top"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["D = 2", "D = 32"]
     fig, given = plt.subplots()
-    assert plot_elbo_gap({"m": (-1.0, -2.0)}, ax=given) is given
+    assert plot_elbo_gap({"m": (-1.0, -2.0)}, ax=given) is fig
     with pytest.raises(ValueError, match="empty"):
         plot_elbo_gap({})
     with pytest.raises(ValueError, match="lower bound"):

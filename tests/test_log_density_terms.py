@@ -4,6 +4,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -37,7 +38,9 @@ def test_bad_input_is_refused_with_what_was_expected(args):
 
 def test_the_picture_draws_three_stacked_terms_and_the_reference():
     terms = log_density_terms([0.3, 0.8, -2.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0])
-    ax = plot_log_density_terms(terms, reference=[-1.0, -1.0, -1.0])
+    fig = plot_log_density_terms(terms, reference=[-1.0, -1.0, -1.0])
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert len(ax.patches) == 9  # 3 terms x 3 dimensions
     assert len(ax.collections) == 2  # the sums and the reference circles
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

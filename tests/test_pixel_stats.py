@@ -76,7 +76,7 @@ def test_grey_fraction_refuses_bad_bounds(images):
 
 def test_plot_pixel_histogram_draws_256_bars(images):
     fig, ax = plt.subplots()
-    assert plot_pixel_histogram(images, ax=ax) is ax
+    assert plot_pixel_histogram(images, ax=ax) is ax.figure
     heights = [b.get_height() for b in ax.patches if b.get_width() == 1.0]
     assert len(heights) == 256
     np.testing.assert_allclose(heights, np.maximum(pixel_value_counts(images), 0.5))

@@ -217,3 +217,42 @@ def test_bad_counts_are_refused(model2, n):
         plotting.plot_prior_samples(model2, n=n)
     with pytest.raises(ValueError, match="n must be a positive integer"):
         plotting.latent_manifold_array(model2, n=n)
+
+
+def _plot_helpers():
+    """(module path, function) of every public ``plot_*``/``draw_*`` function of the package, read from its source."""
+    import ast
+    from pathlib import Path
+
+    package = Path(plotting.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.split("_")[0] in ("plot", "draw"):
+                yield path.relative_to(package).as_posix(), node
+
+
+def _own_returns(node):
+    import ast
+
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(child, ast.Return):
+            yield child
+        yield from _own_returns(child)
+
+
+def test_every_plot_helper_takes_ax_or_fig_and_never_returns_a_bare_axes():
+    """The one figure convention (README, package layout): ``ax=``/``fig=`` in, the Figure out. The tests of
+    each helper assert that the value is a Figure; this one catches a new helper that returns its Axes."""
+    helpers = list(_plot_helpers())
+    assert len(helpers) >= 35  # the scan found the helpers (39 when written)
+    wrong = []
+    for module, node in helpers:
+        params = {a.arg for a in node.args.args + node.args.kwonlyargs}
+        if not params & {"ax", "fig"}:
+            wrong.append(f"{module}::{node.name} takes neither ax= nor fig=")
+        for ret in _own_returns(node):
+            if ret.value is None or (type(ret.value).__name__ == "Name" and ret.value.id in ("ax", "axes")):
+                wrong.append(f"{module}::{node.name} line {ret.lineno} returns its Axes, not the Figure")
+    assert not wrong, "\n".join(wrong)

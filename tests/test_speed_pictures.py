@@ -4,6 +4,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -36,11 +37,15 @@ def test_the_benchmark_picture_marks_both_presets_and_refuses_other_files():
                           "reached": {"train_seconds": 30.0, "test_elbo": -155.0}},
                "tutorial": {"final_test_elbo": -156.0, "epochs": 10},
                "time_to_quality": {"tutorial_seconds": 250.0}}
-    ax = plot_benchmark_curve(results)
+    fig = plot_benchmark_curve(results)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("30 s vs 250 s" in t for t in labels) and any("-156.0" in t for t in labels)
     with pytest.raises(ValueError, match="train_speed.json"):
         plot_benchmark_curve({"course": {}})
-    ax = plot_learning_rates({"a": (np.array([0.0, 1.0]), np.array([1e-3, 0.0]))})
+    fig = plot_learning_rates({"a": (np.array([0.0, 1.0]), np.array([1e-3, 0.0]))})
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert ax.get_yscale() == "log" and len(ax.get_lines()) == 1
     plt.close("all")

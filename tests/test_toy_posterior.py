@@ -8,6 +8,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.figure import Figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -89,9 +90,13 @@ class _Doubler:  # a stand-in model: decodes z to an image whose brightness is s
 
 def test_the_pictures_draw_what_they_promise():
     post = toy.grid_posterior(1.5)
-    ax = plot_toy_posterior(post, q=(1.1, 0.2), x=1.5)
+    fig = plot_toy_posterior(post, q=(1.1, 0.2), x=1.5)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert len(ax.get_lines()) == 4 and "x = 1.5" in ax.get_title()
-    ax = plot_kl_fits(post["grid"], post["posterior"], (1.1, 0.2), (0.0, 1.1))
+    fig = plot_kl_fits(post["grid"], post["posterior"], (1.1, 0.2), (0.0, 1.1))
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     assert len(ax.get_lines()) == 3
     fig = plot_prior_decodes({"a": _Doubler(), "b": _Doubler()}, n=4, seed=0)
     assert len(fig.axes) == 8 and fig.axes[0].get_ylabel() == "a" and fig.axes[4].get_ylabel() == "b"
@@ -106,7 +111,9 @@ def test_the_jensen_picture_shows_the_gap_of_log_mean_over_mean_log():
     from vae_course.demos.objective_pictures import plot_jensen_gap
 
     w = np.array([0.5, 4.0])
-    ax = plot_jensen_gap(w)
+    fig = plot_jensen_gap(w)
+    assert isinstance(fig, Figure)  # the figure convention: every plot helper returns its Figure
+    ax = fig.axes[0]
     gap = math.log(2.25) - 0.5 * (math.log(0.5) + math.log(4.0))  # log E[w] - E[log w], by hand
     assert any(t.get_text() == f"gap {gap:.3f}" for t in ax.texts)
     assert gap > 0

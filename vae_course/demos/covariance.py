@@ -126,7 +126,7 @@ def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", lab
         samples: optional (N, 2) points drawn on top as small orange dots, e.g. draws of this Gaussian.
 
     Returns:
-        The Axes, with equal aspect ratio.
+        The Figure (``ax.figure`` when ``ax`` is given), with equal aspect ratio.
     """
     import matplotlib.pyplot as plt
 
@@ -149,7 +149,7 @@ def plot_gaussian_2d(mean, cov, ax=None, n_stds=(1, 2, 3), color="tab:blue", lab
     ax.set_aspect("equal")
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
-    return ax
+    return ax.figure
 
 
 def plot_normal_densities(params=((0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)), grid=None, ax=None):
@@ -161,7 +161,7 @@ def plot_normal_densities(params=((0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)), grid=Non
         ax: the Axes to draw into; a new 6 x 3 inch figure when None.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     import matplotlib.pyplot as plt
 
@@ -175,4 +175,4 @@ def plot_normal_densities(params=((0.0, 1.0), (1.5, 0.5), (-1.0, 2.0)), grid=Non
     ax.set_xlabel("z")
     ax.set_ylabel("density")
     ax.legend()
-    return ax
+    return ax.figure

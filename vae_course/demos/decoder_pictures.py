@@ -108,7 +108,7 @@ def plot_code_scores(scores, ax=None, vmin=-400.0, vmax=50.0):
         vmin, vmax: the colour scale's ends in nats (values beyond are clipped); vmin < 0 < vmax.
 
     Returns:
-        The Axes; its image holds the relative scores (0 on the diagonal), with a colorbar.
+        The Figure (``ax.figure`` when ``ax`` is given); its image holds the relative scores (0 on the diagonal), with a colorbar.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or not np.all(np.isfinite(scores)):
@@ -123,7 +123,7 @@ def plot_code_scores(scores, ax=None, vmin=-400.0, vmax=50.0):
            ylabel="code $z_i$ = encoder mean of digit i",
            title=rf"$\log p(x_j \mid z_i) - \log p(x_j \mid z_j)$ in nats (clipped at ${vmin:g}$)")
     fig.colorbar(im, ax=ax, label="nats relative to the image's own code")
-    return ax
+    return ax.figure
 
 
 def plot_gaussian_scale(sse, n_pixels=784, scales=None, marks=(1.0, 0.1), ax=None):
@@ -138,7 +138,7 @@ def plot_gaussian_scale(sse, n_pixels=784, scales=None, marks=(1.0, 0.1), ax=Non
         marks: values of s to mark with a dot.
 
     Returns:
-        The Axes. ``show()`` is never called.
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     if not sse > 0:
         raise ValueError(f"sse must be a positive summed squared error, got {sse!r}.")
@@ -161,4 +161,4 @@ def plot_gaussian_scale(sse, n_pixels=784, scales=None, marks=(1.0, 0.1), ax=Non
     ax.set(xlabel="pixel scale s (log scale)", ylabel="log p(x|z) (nats)",
            title=f"Gaussian decoder, summed squared error {sse:.2f}")
     ax.legend(fontsize=8, loc="lower right")
-    return ax
+    return ax.figure

@@ -52,7 +52,7 @@ def plot_elbo_gap(models, ax=None, log_px_label=r"$-\log p(x)$",
         log_px_label, gap_label: legend entries of the two parts.
 
     Returns:
-        The Axes; each bar is annotated with its numbers.
+        The Figure (``ax.figure`` when ``ax`` is given); each bar is annotated with its numbers.
     """
     if not models:
         raise ValueError("models is empty; pass e.g. {'D = 2': (log_px, elbo)}.")
@@ -72,4 +72,4 @@ def plot_elbo_gap(models, ax=None, log_px_label=r"$-\log p(x)$",
     ax.set_xlim(-0.6, len(labels) - 0.4 + 0.6)
     ax.set_ylabel("nats per image")
     ax.legend(loc="upper right", fontsize=10)
-    return ax
+    return ax.figure

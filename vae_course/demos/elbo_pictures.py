@@ -50,7 +50,7 @@ def plot_estimator_spread(estimates, ax=None, title="Per-digit spread of one-sam
         title: the Axes' title.
 
     Returns:
-        The Axes: one scatter per label and the dashed diagonal "equal spread".
+        The Figure (``ax.figure`` when ``ax`` is given): one scatter per label and the dashed diagonal "equal spread".
     """
     if not estimates:
         raise ValueError("estimates is empty; pass e.g. {'D = 2': (analytic, mc)}.")
@@ -69,7 +69,7 @@ def plot_estimator_spread(estimates, ax=None, title="Per-digit spread of one-sam
     ax.set(xlabel="std of the analytic-KL estimate (nats)", ylabel="std of the single-sample MC estimate (nats)",
            title=title)
     ax.legend()
-    return ax
+    return ax.figure
 
 
 def digit_costs(model, x, n_draws, seed):
@@ -137,7 +137,7 @@ def plot_bound_gap_vs_k(ks, bounds, elbos, ax=None, n_images=None):
         n_images: how many images the means are over, for the y label.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     ks = list(ks)
     if set(bounds) != set(elbos) or any(len(b) != len(ks) for b in bounds.values()):
@@ -152,4 +152,4 @@ def plot_bound_gap_vs_k(ks, bounds, elbos, ax=None, n_images=None):
     ax.set(xlabel="K (importance samples)", ylabel=rf"$\mathcal{{L}}_K$ $-$ ELBO (nats{over})",
            title="Importance-weighted bounds rise above the ELBO as K grows")
     ax.legend()
-    return ax
+    return ax.figure

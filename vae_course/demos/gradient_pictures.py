@@ -63,7 +63,7 @@ def plot_gradient_histograms(samples, true_gradient, bins=None, ax=None,
         title, true_label: the Axes' title and the legend entry of the true gradient.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     if not samples:
         raise ValueError("samples is empty; pass e.g. {'reparameterization': per_sample_gradients}.")
@@ -79,7 +79,7 @@ def plot_gradient_histograms(samples, true_gradient, bins=None, ax=None,
     ax.set(yscale="log", xlabel=r"one-sample gradient estimate of $d/d\mu\ \mathbb{E}[z^2]$",
            ylabel="density (log scale)", title=title)
     ax.legend(fontsize=8)
-    return ax
+    return ax.figure
 
 
 def estimator_variances(estimators, f, mean, std, ns, repeats=500, seed=2) -> dict:
@@ -112,7 +112,7 @@ def plot_variance_vs_samples(ns, variances, per_sample_variances, ax=None):
         ax: the Axes to draw into; a new 6.5 x 4 inch figure when None.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     ns = list(ns)
     if set(variances) != set(per_sample_variances):
@@ -127,4 +127,4 @@ def plot_variance_vs_samples(ns, variances, per_sample_variances, ax=None):
     ax.set(xlabel="samples per estimate N", ylabel="variance of the estimate",
            title="Variance falls like 1/N; the gap between estimators stays")
     ax.legend()
-    return ax
+    return ax.figure

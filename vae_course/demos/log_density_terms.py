@@ -56,7 +56,7 @@ def plot_log_density_terms(terms: dict, reference=None, ax=None):
         ax: Axes to draw into; a new figure when None.
 
     Returns:
-        The Axes. ``show()`` is never called.
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -78,4 +78,4 @@ def plot_log_density_terms(terms: dict, reference=None, ax=None):
     ax.set_ylabel("nats")
     ax.set_title(f"log-density of one code, term by term: total {total.sum():.3f} nats")
     ax.legend(fontsize=8, loc="lower left")
-    return ax
+    return ax.figure

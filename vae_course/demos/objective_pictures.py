@@ -30,6 +30,10 @@ def plot_toy_posterior(post: dict, q=None, x=None, ax=None):
         post: the dict of :func:`~vae_course.demos.toy_posterior.grid_posterior`.
         q: optional (mean, std) of a Gaussian to draw dashed.
         x: the observation, for the title.
+        ax: the Axes to draw into; a new figure when None.
+
+    Returns:
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     ax = _ax(ax, (6.4, 3.6))
     z = post["grid"]
@@ -44,11 +48,14 @@ def plot_toy_posterior(post: dict, q=None, x=None, ax=None):
                 label=f"Gaussian q: μ = {q[0]:.2f}, σ = {q[1]:.2f}")
     ax.set(xlabel="z", ylabel="density", title="the toy model's posterior" + (f" at x = {x}" if x is not None else ""))
     ax.legend(fontsize=8, loc="upper left")
-    return ax
+    return ax.figure
 
 
 def plot_kl_fits(grid, target, reverse, forward, ax=None):
-    """A bimodal target with its best Gaussian under KL(q‖p) (mode-seeking) and KL(p‖q) (mass-covering)."""
+    """A bimodal target with its best Gaussian under KL(q‖p) (mode-seeking) and KL(p‖q) (mass-covering).
+
+    Returns the Figure (``ax.figure`` when ``ax`` is given).
+    """
     ax = _ax(ax, (6.4, 3.6))
     grid = np.asarray(grid, np.float64)
     ax.fill_between(grid, target, color=_BLACK, alpha=0.15)
@@ -59,7 +66,7 @@ def plot_kl_fits(grid, target, reverse, forward, ax=None):
             label="argmin KL(p‖q): mass-covering")
     ax.set(xlabel="z", ylabel="density", title="the best Gaussian depends on the direction of the KL")
     ax.legend(fontsize=8, loc="upper left")
-    return ax
+    return ax.figure
 
 
 def plot_prior_decodes(models: dict, n=8, seed=0, fig=None):
@@ -96,7 +103,7 @@ def plot_jensen_gap(w, ax=None):
     (E[w], log E[w]) on the curve above it; the vertical distance is the gap log E[w] − E[log w] ≥ 0.
 
     Returns:
-        The Axes. ``show()`` is never called.
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     w = np.asarray(w, np.float64)
     if w.ndim != 1 or w.size < 2 or not np.all(w > 0):
@@ -116,4 +123,4 @@ def plot_jensen_gap(w, ax=None):
             color=_VERMILION, va="center")
     ax.set(xlabel="w", ylabel="log w", title="Jensen: log E[w] ≥ E[log w]")
     ax.legend(fontsize=8, loc="lower right")
-    return ax
+    return ax.figure

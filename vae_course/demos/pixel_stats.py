@@ -87,7 +87,7 @@ def plot_pixel_histogram(images, ax=None, low=0.1, high=0.9, threshold=0.5):
         threshold: the binarization threshold on images / 255, drawn as a dashed line.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     import matplotlib.pyplot as plt
 
@@ -106,4 +106,4 @@ def plot_pixel_histogram(images, ax=None, low=0.1, high=0.9, threshold=0.5):
     ax.set_xlabel("pixel value v (uint8)")
     ax.set_ylabel("number of pixels (log scale)")
     ax.legend(loc="upper center", fontsize=8)
-    return ax
+    return ax.figure

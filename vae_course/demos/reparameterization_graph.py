@@ -61,7 +61,7 @@ def draw_sampling_graph(reparameterized: bool, ax=None):
         ax: the Axes to draw into; a new figure when None.
 
     Returns:
-        The Axes.
+        The Figure (``ax.figure`` when ``ax`` is given).
     """
     if not isinstance(reparameterized, bool):
         raise ValueError(f"reparameterized must be True or False, got {reparameterized!r}.")
@@ -90,4 +90,4 @@ def draw_sampling_graph(reparameterized: bool, ax=None):
                 fontweight="bold")
     ax.set_title("after: z = μ + σ⊙ε, the noise is an input" if reparameterized else
                  "before: z is drawn by a sampler", fontsize=13)
-    return ax
+    return ax.figure

@@ -45,7 +45,7 @@ def plot_learning_rates(curves: dict, ax=None):
         curves: name -> (epochs, rates), as :func:`learning_rate_curve` returns.
 
     Returns:
-        The Axes. ``show()`` is never called.
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -56,7 +56,7 @@ def plot_learning_rates(curves: dict, ax=None):
     ax.set_yscale("log")
     ax.set(xlabel="epoch", ylabel="learning rate (log scale)", title="the presets' learning-rate schedules")
     ax.legend(fontsize=9)
-    return ax
+    return ax.figure
 
 
 def plot_benchmark_curve(results: dict, ax=None):
@@ -66,7 +66,7 @@ def plot_benchmark_curve(results: dict, ax=None):
         results: the parsed ``benchmarks/results/train_speed.json``.
 
     Returns:
-        The Axes. ``show()`` is never called.
+        The Figure (``ax.figure`` when ``ax`` is given). ``show()`` is never called.
     """
     try:
         curve = results["course"]["curve"]
@@ -92,4 +92,4 @@ def plot_benchmark_curve(results: dict, ax=None):
     ax.set(xlabel="train-step seconds (log scale)", ylabel="test ELBO (nats)",
            title="time to the tutorial preset's final test ELBO")
     ax.legend(fontsize=8, loc="lower right")
-    return ax
+    return ax.figure

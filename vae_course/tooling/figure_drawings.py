@@ -71,13 +71,13 @@ def diagonal_vs_full(inputs):
 
 
 def best_diagonal(inputs):
-    ax = plot_gaussian_2d(np.zeros(2), FULL_COV, n_stds=(1, 2), color="k", label="target p (full Σ)")
+    ax = plot_gaussian_2d(np.zeros(2), FULL_COV, n_stds=(1, 2), color="k", label="target p (full Σ)").axes[0]
     for divergence, color, label in [("reverse", "tab:red", "diagonal q, argmin KL(q‖p)"),
                                      ("forward", "tab:blue", "diagonal q, argmin KL(p‖q)")]:
         plot_gaussian_2d(np.zeros(2), np.diag(best_diagonal_variances(FULL_COV, divergence)), ax=ax,
                          n_stds=(1, 2), color=color, shade=False, label=label)
     ax.legend(loc="upper left", fontsize=8)
-    return ax
+    return ax.figure
 
 
 def reconstructions(inputs):
@@ -163,10 +163,10 @@ def bound_gap_vs_k(inputs):
 def elbo_gap(inputs):
     shipped = {f"D = {d}": (pretrained_info(d)["iwae"], pretrained_info(d)["test_elbo"]) for d in (2, 32)}
     ax = plt.subplots(figsize=(7, 4.8))[1]
-    ax = plot_elbo_gap(shipped, ax=ax, log_px_label=r"$-\mathcal{L}_{100}$ (in place of $-\log p(x)$)",
+    plot_elbo_gap(shipped, ax=ax, log_px_label=r"$-\mathcal{L}_{100}$ (in place of $-\log p(x)$)",
                        gap_label=r"$\mathcal{L}_{100}-$ELBO ($\leq$ KL$(q(z|x)\,\|\,p(z|x))$)")
     ax.set_title("Shipped models, mean over the 10,000 test digits")
-    return ax
+    return ax.figure
 
 
 def transposed_conv(inputs):

@@ -5,8 +5,8 @@ and known wrong answers, six kinds in turn: right, untouched (the stubs), wrong 
 σ), hanging (a top-level loop), crashing (``os._exit``) and tampering (``np.allclose`` replaced, a
 wrong answer). Grades it with 1 worker, then with 2, in this process, and prints learners per
 minute, seconds per learner, the peak memory of a notebook process (RSS, sampled) and the
-2-vs-1 ratio. ``--learners`` (default 120) and ``--notebooks`` (default: 03 only, the fast one)
-size it.
+2-vs-1 ratio, and fails if a verdict is not what its kind expects (:func:`misjudged`).
+``--learners`` (default 120) and ``--notebooks`` (default: 03 only, the fast one) size it.
 """
 from __future__ import annotations
 
@@ -91,13 +91,39 @@ class PeakMemory(threading.Thread):
             self.peak = max([self.peak, *_descendants_rss().values()])
 
 
+EXPECTED = {"right": "pass", "untouched": "fail", "hanging": "timeout", "crashing": "error"}
+
+
+def misjudged(out: Path) -> list:
+    """Rows of ``out/grades.csv`` whose verdicts are not those of their kind: right is ``pass``, untouched
+    ``fail``, hanging ``timeout``, crashing ``error``; wrong and tampering are ``fail`` for std_from_logvar
+    (the one answer the benchmark's edit is sure to make wrong)."""
+    import csv
+
+    bad = []
+    with open(out / "grades.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            kind = row["student"].rsplit("_", 1)[1]
+            for column, verdict in row.items():
+                if column in ("student", "passed", "total") or verdict == "missing":
+                    continue
+                want = EXPECTED.get(kind, "fail" if column == "std_from_logvar" else verdict)
+                if verdict != want:
+                    bad.append(f"{row['student']} {column}: {verdict}, expected {want}")
+    return bad
+
+
 def run(folder: Path, out: Path, workers: int, timeout: float) -> float:
     from vae_course.cli import main
 
     started = time.perf_counter()
     assert main(["grade", str(folder), "--out", str(out), "--workers", str(workers), "--timeout", str(timeout),
                  "--regrade"]) == 0
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    bad = misjudged(out)
+    if bad:
+        raise SystemExit(f"{len(bad)} verdict(s) not as expected with {workers} worker(s):\n" + "\n".join(bad[:20]))
+    return seconds
 
 
 def main() -> None:
@@ -125,6 +151,7 @@ def main() -> None:
               f"({n} learners, {len(args.notebooks)} notebook(s) each)")
     print(f"peak memory of one notebook process (RSS): {peak_mib:.0f} MiB")
     print(f"2 workers vs 1: {times[1] / times[2]:.2f}x as fast")
+    print(f"every verdict as its kind expects, with 1 and with 2 workers ({n} learners)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ process), opens every HTML page in Chromium through Playwright and returns a lis
 naming the page and the failing element: HTTP status, browser console errors, images that did not
 load or whose alt text is a file path, figures without a numbered caption, math left untypeset,
 links into the site that do not resolve, a page wider than the window (at 1280 px and 390 px), a code
-block that scrolls sideways at 1280 px although its lines fit in 88 characters, and the sidebar and
+block that scrolls sideways at 1280 px although its lines fit in 88 characters, a display equation
+wider than the text at 1280 px, and the sidebar and
 next/previous links out of course order. Requests to any other host are refused, so a page that
 needs the internet fails here as it would offline.
 """
@@ -62,6 +63,8 @@ _PAGE_FACTS = r"""async () => {
     width: document.documentElement.scrollWidth,
     scrolledCode: Array.from(article.querySelectorAll('div.highlight pre')).filter(p => p.scrollWidth > p.clientWidth + 1
       && Math.max(...lines(p).map(l => l.length)) <= 88).map(p => lines(p).find(l => l.trim()).slice(0, 60)),
+    wideMath: Array.from(article.querySelectorAll('mjx-container[display="true"]')).filter(m => m.scrollWidth
+      > m.clientWidth + 1).map(m => m.textContent.replace(/\s+/g, ' ').trim().slice(0, 60)),
     text: clone.innerText,
     ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
     links: Array.from(document.querySelectorAll('a[href]')).map(a => [a.href, describe(a)]),
@@ -218,6 +221,8 @@ def _page_problems(name, facts, errors, math_pages) -> list:
             problems.append(f"{name}: figure without a numbered caption (Figure N.): {element}")
     problems += [f"{name}: code block scrolls sideways at 1280 px though its lines fit 88 characters: {c!r}"
                  for c in facts["scrolledCode"]]
+    problems += [f"{name}: display equation wider than the text at 1280 px (it scrolls sideways; split it over "
+                 f"lines): {m!r}" for m in facts["wideMath"]]
     raw = [t for t in RAW_TEX if t in facts["text"]]
     if raw:
         at = facts["text"].find(raw[0])
@@ -354,6 +359,8 @@ def test_the_checker_names_the_page_and_element_of_each_failure(tmp_path):
         '<html><head><script src="https://cdn.example.org/mathjax.js"></script></head><body>'
         '<p>$$\\frac{a}{b}$$</p><span class="math">x</span><img src="missing.png" alt="gone">'
         '<img src="index.html" alt="../_images/c7c18c3a.png"><p style="width: 460px">wide</p>'
+        '<mjx-container display="true" style="display: block; max-width: 300px; overflow-x: auto">'
+        '<span style="display: inline-block; width: 900px">a long equation</span></mjx-container>'
         '<a id="dead" href="nowhere.html">dead</a><a href="index.html#nope">anchor</a>'
         '<script>undefinedFunction()</script></body></html>', encoding="utf-8")
     pages, problems = check_site(tmp_path, order=["index.html", "broken.html"])
@@ -366,6 +373,8 @@ def test_the_checker_names_the_page_and_element_of_each_failure(tmp_path):
                      "broken.html: link to index.html#nope: no such anchor",
                      "broken.html: alt text '../_images/c7c18c3a.png' is empty or a file path",
                      "px wide in a 390 px window: the page scrolls sideways", "sidebar out of course order",
+                     "broken.html: display equation wider than the text at 1280 px (it scrolls sideways; split it "
+                     "over lines): 'a long equation'",
                      "index.html: previous/next go to [None, None], course order says [None, 'broken.html']"):
         assert expected in report, f"missing {expected!r} in:\n{report}"
     assert not [p for p in problems if p.startswith("index.html") and "previous/next" not in p], report

@@ -359,12 +359,14 @@ def test_the_checker_names_the_page_and_element_of_each_failure(tmp_path):
         '<html><head><script src="https://cdn.example.org/mathjax.js"></script></head><body>'
         '<p>$$\\frac{a}{b}$$</p><span class="math">x</span><img src="missing.png" alt="gone">'
         '<img src="index.html" alt="../_images/c7c18c3a.png"><p style="width: 460px">wide</p>'
-        '<mjx-container display="true" style="display: block; max-width: 300px; overflow-x: auto">'
-        '<span style="display: inline-block; width: 900px">a long equation</span></mjx-container>'
         '<a id="dead" href="nowhere.html">dead</a><a href="index.html#nope">anchor</a>'
         '<script>undefinedFunction()</script></body></html>', encoding="utf-8")
+    (tmp_path / "wide.html").write_text(  # MathJax's output element, as wide as a long display equation
+        '<html><body><mjx-container display="true" style="display: block; max-width: 300px; overflow-x: auto">'
+        '<span style="display: inline-block; width: 900px">a long equation</span></mjx-container></body></html>',
+        encoding="utf-8")
     pages, problems = check_site(tmp_path, order=["index.html", "broken.html"])
-    assert pages == ["broken.html", "index.html"]
+    assert pages == ["broken.html", "index.html", "wide.html"]
     report = "\n".join(problems)
     for expected in ('broken.html: image did not load: <img src="missing.png"', "broken.html: raw TeX ['$$', '\\\\frac'",
                      "broken.html: math not typeset", "broken.html: uncaught script error",
@@ -373,7 +375,7 @@ def test_the_checker_names_the_page_and_element_of_each_failure(tmp_path):
                      "broken.html: link to index.html#nope: no such anchor",
                      "broken.html: alt text '../_images/c7c18c3a.png' is empty or a file path",
                      "px wide in a 390 px window: the page scrolls sideways", "sidebar out of course order",
-                     "broken.html: display equation wider than the text at 1280 px (it scrolls sideways; split it "
+                     "wide.html: display equation wider than the text at 1280 px (it scrolls sideways; split it "
                      "over lines): 'a long equation'",
                      "index.html: previous/next go to [None, None], course order says [None, 'broken.html']"):
         assert expected in report, f"missing {expected!r} in:\n{report}"

@@ -80,7 +80,7 @@ def plot_reconstruction_rows(x, x_mean, x_sample, n=8, fig=None):
         raise ValueError("x, x_mean and x_sample must have the same shape (B, 28, 28, 1) with B >= 1, got "
                          f"{[a.shape for a in arrays]}.")
     n = min(n, len(arrays[0]))
-    fig = plt.figure(figsize=(1.0 * n + 1.5, 3.6)) if fig is None else fig
+    fig = plt.figure(figsize=(0.6 * n + 1.0, 2.5)) if fig is None else fig
     axes = fig.subplots(3, 1)
     labels = ("input\nx", "mean\nsigmoid(x_logits)", "sample\nx ~ p(x|z)")
     for ax, label, a in zip(axes, labels, arrays):

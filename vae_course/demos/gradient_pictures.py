@@ -68,7 +68,7 @@ def plot_gradient_histograms(samples, true_gradient, bins=None, ax=None,
     if not samples:
         raise ValueError("samples is empty; pass e.g. {'reparameterization': per_sample_gradients}.")
     bins = np.linspace(-20, 100, 121) if bins is None else np.asarray(bins)
-    ax = plt.subplots(figsize=(8, 3.6))[1] if ax is None else ax
+    ax = plt.subplots(figsize=(7.2, 3.6))[1] if ax is None else ax
     for name, g in samples.items():
         g = np.asarray(g)
         if g.ndim != 1 or len(g) == 0:
@@ -78,7 +78,7 @@ def plot_gradient_histograms(samples, true_gradient, bins=None, ax=None,
     ax.axvline(true_gradient, color="k", ls="--", label=true_label)
     ax.set(yscale="log", xlabel=r"one-sample gradient estimate of $d/d\mu\ \mathbb{E}[z^2]$",
            ylabel="density (log scale)", title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax.figure
 
 

@@ -65,6 +65,6 @@ def plot_latent_usage(kl, act, fig=None):
     ax_act.set_yscale("log")
     ax_act.set(xlabel="latent dimension, same order", ylabel=r"Var$_x\,\mu_d(x)$",
                title=f"activity: {int(active.sum())} of {len(act)} dimensions above {ACTIVE_THRESHOLD}")
-    ax_act.legend(fontsize=8)
+    ax_act.legend(fontsize=9)
     fig.tight_layout()
     return fig

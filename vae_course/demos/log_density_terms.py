@@ -77,5 +77,5 @@ def plot_log_density_terms(terms: dict, reference=None, ax=None):
     ax.set_xticks(dims, [f"d = {d}" for d in dims])
     ax.set_ylabel("nats")
     ax.set_title(f"log-density of one code, term by term: total {total.sum():.3f} nats")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=9, loc="lower left")
     return ax.figure

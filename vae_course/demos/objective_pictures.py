@@ -47,7 +47,7 @@ def plot_toy_posterior(post: dict, q=None, x=None, ax=None):
         ax.plot(z, gaussian_on_grid(z, *q), color=_VERMILION, linestyle="--", linewidth=2,
                 label=f"Gaussian q: μ = {q[0]:.2f}, σ = {q[1]:.2f}")
     ax.set(xlabel="z", ylabel="density", title="the toy model's posterior" + (f" at x = {x}" if x is not None else ""))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return ax.figure
 
 
@@ -65,7 +65,7 @@ def plot_kl_fits(grid, target, reverse, forward, ax=None):
     ax.plot(grid, gaussian_on_grid(grid, *forward), color=_BLUE, linestyle="-.", linewidth=2,
             label="argmin KL(p‖q): mass-covering")
     ax.set(xlabel="z", ylabel="density", title="the best Gaussian depends on the direction of the KL")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return ax.figure
 
 
@@ -83,7 +83,7 @@ def plot_prior_decodes(models: dict, n=8, seed=0, fig=None):
     if len(dims) != 1:
         raise ValueError(f"the models must share one latent_dim to decode the same codes; got {sorted(dims)}.")
     z = sample_eps((n, dims.pop()), seed=seed)  # (n, D)
-    fig = fig or plt.figure(figsize=(1.1 * n, 1.25 * len(models) + 0.3))
+    fig = fig or plt.figure(figsize=(0.85 * n, 0.95 * len(models) + 0.3))
     axes = np.asarray(fig.subplots(len(models), n, squeeze=False))
     for row, (label, model) in zip(axes, models.items()):
         images = model.decode(z, apply_sigmoid=True).numpy()[..., 0]  # (n, 28, 28)
@@ -122,5 +122,5 @@ def plot_jensen_gap(w, ax=None):
     ax.text(mean_w * 1.03, (mean_log + np.log(mean_w)) / 2, f"gap {np.log(mean_w) - mean_log:.3f}",
             color=_VERMILION, va="center")
     ax.set(xlabel="w", ylabel="log w", title="Jensen: log E[w] ≥ E[log w]")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return ax.figure

@@ -101,9 +101,9 @@ def plot_pixel_histogram(images, ax=None, low=0.1, high=0.9, threshold=0.5):
     ax.set_ylim(0.5, counts.max() * 20)
     ax.axvline(threshold * 255, color="tab:red", ls="--", zorder=2, label=f"threshold v/255 = {threshold:g}")
     ax.annotate(f"v = 0: {100 * counts[0] / counts.sum():.1f}%", (0, counts[0]), xytext=(12, counts[0] * 2),
-                fontsize=8, arrowprops={"arrowstyle": "-", "color": "0.4"})
+                fontsize=9, arrowprops={"arrowstyle": "-", "color": "0.4"})
     ax.set_xlim(-1, 256)
     ax.set_xlabel("pixel value v (uint8)")
     ax.set_ylabel("number of pixels (log scale)")
-    ax.legend(loc="upper center", fontsize=8)
+    ax.legend(loc="upper center", fontsize=9)
     return ax.figure

@@ -91,5 +91,5 @@ def plot_benchmark_curve(results: dict, ax=None):
     ax.set_ylim(max(min(elbos), low - 5), max(elbos + [tutorial_elbo]) + 5)
     ax.set(xlabel="train-step seconds (log scale)", ylabel="test ELBO (nats)",
            title="time to the tutorial preset's final test ELBO")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return ax.figure

@@ -75,19 +75,26 @@ def plot_transposed_conv(x, kernel, stride, fig=None):
         fig: an empty Figure to draw into; a new one when None.
 
     Returns:
-        The Figure, with 2 + H·W + 1 Axes: x, kernel, the stamps (each framed where it lands), the output.
+        The Figure, with 2 + H·W + 1 Axes in reading order over rows of four: x, kernel, the stamps (each
+        framed where it lands), the output. Rows of four keep the text at least 9 pt when the figure is shown
+        at a page's text width (672 px).
     """
     x, kernel = _check_2d(x, "x"), _check_2d(kernel, "kernel")
     stamps = [((i, j), stamp(x, kernel, stride, i, j)) for i in range(x.shape[0]) for j in range(x.shape[1])]
     n = 3 + len(stamps)
-    fig = plt.figure(figsize=(2.3 * n, 2.9)) if fig is None else fig
-    axes = fig.subplots(1, n)
+    cols = min(n, 4)
+    rows = -(-n // cols)
+    fig = plt.figure(figsize=(2.2 * cols, 2.35 * rows + 0.5)) if fig is None else fig
+    grid = fig.subplots(rows, cols, squeeze=False).ravel()
+    for extra in grid[n:]:
+        fig.delaxes(extra)
+    axes = grid[:n]
     _draw_grid(axes[0], x, "input x")
     _draw_grid(axes[1], kernel, "kernel k")
     for ax, ((i, j), s) in zip(axes[2:], stamps):
         _draw_grid(ax, s, f"x[{i},{j}]·k at ({i * stride},{j * stride})", origin=(i * stride, j * stride),
                    size=kernel.shape, edge="tab:red")
     _draw_grid(axes[-1], transposed_conv2d(x, kernel, stride), "sum = output")
-    fig.suptitle(f"Transposed convolution, stride {stride}: each input pixel stamps a scaled kernel; "
-                 "overlaps add", fontsize=13)
+    fig.suptitle(f"Transposed convolution, stride {stride}:\neach input pixel stamps a scaled kernel; overlaps add",
+                 fontsize=13)
     return fig

@@ -91,7 +91,7 @@ def plot_sigma_parametrizations(raw=None, fig=None):
     for ax in axes:
         ax.set_xlabel("raw encoder output r")
         ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=9)
     fig.tight_layout()
     return fig
 

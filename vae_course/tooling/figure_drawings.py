@@ -76,7 +76,7 @@ def best_diagonal(inputs):
                                      ("forward", "tab:blue", "diagonal q, argmin KL(p‖q)")]:
         plot_gaussian_2d(np.zeros(2), np.diag(best_diagonal_variances(FULL_COV, divergence)), ax=ax,
                          n_stds=(1, 2), color=color, shade=False, label=label)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=9)
     return ax.figure
 
 

@@ -89,10 +89,6 @@ def test_unwritable_out_gives_exit_code_2_and_writes_nothing(tmp_path, capsys):
 # its natural size or, if wider, scaled down to the text column, 672 px in a 1280 px window (measured in
 # Chromium on the built site). A CSS px is 0.75 pt, so text of f pt shows as f * 100/96 * min(1, 672/width).
 COLUMN_PX, INLINE_DPI, MIN_PT = 672, 100, 9.0
-STILL_SMALL = {  # not redrawn yet (too wide for their text); each may not get smaller than this
-    "model_map": 6.5, "sigma_parametrizations": 5.2, "sampling_graphs": 5.9, "fixed_vs_fresh_noise": 7.0,
-    "latent_usage": 6.3, "digit_costs": 6.6, "architecture": 5.7,
-}
 
 
 def shown_text_points(fig) -> tuple:
@@ -123,8 +119,7 @@ def test_the_smallest_text_of_every_lesson_figure_is_at_least_9_pt_on_the_page(m
         fig = drawn if isinstance(drawn, Figure) else drawn.figure
         points, text = shown_text_points(fig)
         plt.close(fig)
-        floor = STILL_SMALL.get(entry.name, MIN_PT)
-        if points < floor - 0.05:
-            small.append(f"{entry.lesson}_{entry.name}: {text!r} shows at {points:.1f} pt (at least {floor} pt)")
+        if points < MIN_PT:
+            small.append(f"{entry.lesson}_{entry.name}: {text!r} shows at {points:.1f} pt (at least {MIN_PT} pt)")
     assert not small, "\n".join(small)
     assert len(seen) >= 30

@@ -99,3 +99,40 @@ def test_draws_into_a_given_ax_and_returns_its_figure():
 def test_new_figure_per_call_without_ax():
     first, second = draw_model_map(), draw_model_map()
     assert first is not second and len(plt.get_fignums()) == 2
+
+
+@pytest.mark.parametrize("highlight", [None, *NAMES])
+def test_no_text_crosses_a_box_edge_another_text_or_the_canvas(highlight):
+    """Measured on the drawn figure: each label inside a box stays inside it, a label outside every box
+    touches none, no two labels overlap, and everything lies on the canvas."""
+    from matplotlib.patches import FancyBboxPatch
+
+    fig = draw_model_map(highlight=highlight)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer, to_data = fig.canvas.get_renderer(), ax.transData.inverted()
+    (left, right), (low, high) = ax.get_xlim(), ax.get_ylim()
+    boxes = [(p.get_x(), p.get_y(), p.get_x() + p.get_width(), p.get_y() + p.get_height())
+             for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    texts = []
+    for t in ax.texts:
+        extent = t.get_window_extent(renderer)
+        (x0, y0), (x1, y1) = to_data.transform([[extent.x0, extent.y0], [extent.x1, extent.y1]])
+        texts.append((t.get_text(), x0, y0, x1, y1))
+    problems = []
+    for text, x0, y0, x1, y1 in texts:
+        if x0 < left or x1 > right or y0 < low or y1 > high:
+            problems.append(f"{text!r} leaves the canvas")
+        centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+        holders = [b for b in boxes if b[0] <= centre[0] <= b[2] and b[1] <= centre[1] <= b[3]]
+        for bx0, by0, bx1, by1 in holders:
+            if x0 < bx0 or x1 > bx1 or y0 < by0 or y1 > by1:
+                problems.append(f"{text!r} crosses the edge of its box")
+        if not holders and any(x0 < b[2] and x1 > b[0] and y0 < b[3] and y1 > b[1] for b in boxes):
+            problems.append(f"{text!r} overlaps a box it is not in")
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            if a[1] < b[3] and a[3] > b[1] and a[2] < b[4] and a[4] > b[2]:
+                problems.append(f"{a[0]!r} overlaps {b[0]!r}")
+    plt.close(fig)
+    assert not problems, problems

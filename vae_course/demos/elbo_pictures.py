@@ -93,7 +93,8 @@ def plot_digit_costs(x, costs, fig=None):
     Args:
         x: (N, 28, 28, 1) the digits, drawn in one row.
         costs: mapping of a label (e.g. 2 or "D = 2") to ``(reconstruction_cost, kl)``, arrays (N,) in nats.
-        fig: the Figure to draw into; a new 11 x 5.6 inch figure when None.
+        fig: the Figure to draw into; a new 7.4 x 5.4 inch figure when None (its text at 9 pt or more at a
+            page's text width).
 
     Returns:
         The Figure; all panels share one y range and one legend.
@@ -102,7 +103,7 @@ def plot_digit_costs(x, costs, fig=None):
     if not costs or any(np.shape(r) != (n,) or np.shape(k) != (n,) for r, k in costs.values()):
         raise ValueError(f"costs must map each model to (reconstruction_cost, kl), arrays of shape ({n},), one per "
                          f"digit; got {({label: tuple(np.shape(a) for a in c) for label, c in costs.items()})}.")
-    fig = plt.figure(figsize=(11, 5.6)) if fig is None else fig
+    fig = plt.figure(figsize=(7.4, 5.4)) if fig is None else fig
     image_grid(x, ncols=n, ax=fig.add_axes([0.06, 0.84, 0.88, 0.14]))
     top = max(float(np.max(rec_cost + kl)) for rec_cost, kl in costs.values()) * 1.05
     width = 0.94 / len(costs)

@@ -25,7 +25,8 @@ def plot_fixed_vs_fresh_noise(eps, mus, std=0.5, seed=0, fig=None):
         mus: (M,) the values of μ on the x-axis, e.g. ``np.linspace(0, 3, 31)``.
         std: σ > 0.
         seed: int or ``numpy.random.Generator`` for the fresh draws (L rows of M draws, one row per ε).
-        fig: the Figure to draw into; a new 10 x 3.6 inch figure when None.
+        fig: the Figure to draw into; a new 7.4 x 3.8 inch figure when None (its text at 9 pt or more at a page's
+            text width).
 
     Returns:
         The Figure, with two Axes sharing the z axis.
@@ -37,14 +38,14 @@ def plot_fixed_vs_fresh_noise(eps, mus, std=0.5, seed=0, fig=None):
     if not float(std) > 0.0:
         raise ValueError(f"std must be positive, got {std}.")
     rng = np.random.default_rng(seed)  # a Generator passes through unchanged
-    fig = plt.figure(figsize=(10, 3.6)) if fig is None else fig
+    fig = plt.figure(figsize=(7.4, 3.8)) if fig is None else fig
     axes = fig.subplots(1, 2, sharey=True)
     for e in eps:
         axes[0].plot(mus, mus + std * e, marker=".", lw=1)
-    axes[0].set(title=r"noise fixed: $z=\mu+\sigma\varepsilon$ is a function of $\mu$", xlabel=r"$\mu$", ylabel="z")
+    axes[0].set(title="noise fixed:\n" r"$z=\mu+\sigma\varepsilon$ is a function of $\mu$", xlabel=r"$\mu$", ylabel="z")
     for _ in eps:
         axes[1].plot(mus, rng.normal(mus, std), ".", ms=5)
-    axes[1].set(title=r"fresh draw at every $\mu$: no path", xlabel=r"$\mu$")
+    axes[1].set(title="fresh draw at every " r"$\mu$:" "\nno path", xlabel=r"$\mu$")
     fig.suptitle(rf"Samples of $N(\mu, {std:g}^2)$")
     fig.tight_layout()
     return fig

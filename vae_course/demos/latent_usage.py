@@ -45,15 +45,16 @@ def activity(mean) -> np.ndarray:
 
 
 def plot_latent_usage(kl, act, fig=None):
-    """Two bar charts, dimensions sorted by KL: the KL per dimension, and its activity (log scale).
+    """Two bar charts, one above the other, dimensions sorted by KL: the KL per dimension, and its activity
+    (log scale). 7.2 inches wide, so that its text shows at 9 pt or more at a page's text width.
 
     Returns:
         The Figure. ``show()`` is never called.
     """
     kl, act = np.asarray(kl, np.float64), np.asarray(act, np.float64)
     order = np.argsort(kl)[::-1]
-    fig = fig or plt.figure(figsize=(10, 3.6))
-    ax_kl, ax_act = fig.subplots(1, 2)
+    fig = fig or plt.figure(figsize=(7.2, 6.0))
+    ax_kl, ax_act = fig.subplots(2, 1)
     ranks = np.arange(len(kl))
     ax_kl.bar(ranks, kl[order], color="#0072B2")
     ax_kl.set(xlabel="latent dimension, sorted by KL", ylabel="mean KL (nats)",
@@ -65,6 +66,6 @@ def plot_latent_usage(kl, act, fig=None):
     ax_act.set_yscale("log")
     ax_act.set(xlabel="latent dimension, same order", ylabel=r"Var$_x\,\mu_d(x)$",
                title=f"activity: {int(active.sum())} of {len(act)} dimensions above {ACTIVE_THRESHOLD}")
-    ax_act.legend(fontsize=9)
+    ax_act.legend()
     fig.tight_layout()
     return fig

@@ -135,7 +135,7 @@ def variance_vs_samples(inputs):
 
 
 def sampling_graphs(inputs):
-    fig, axes = plt.subplots(1, 2, figsize=(15, 3.8))
+    fig, axes = plt.subplots(2, 1, figsize=(7.4, 6.6))  # one above the other: text at 9 pt or more on a page
     draw_sampling_graph(False, ax=axes[0])
     draw_sampling_graph(True, ax=axes[1])
     return fig

@@ -25,7 +25,7 @@ Modules, one job each:
 # without TensorFlow: the command line parses its flags against the presets before TensorFlow starts.
 _LAZY_EXPORTS = {
     "PRESETS": "config", "TrainConfig": "config", "preset": "config",
-    "build": "loop", "fit": "loop", "TrainingDiverged": "loop", "TrainingInterrupted": "loop",
+    "build": "loop", "fit": "loop", "TrainingDiverged": "stops", "TrainingInterrupted": "stops",
     "make_train_step": "step", "make_train_steps": "step", "make_optimizer": "step", "batch_order": "step",
     "make_weight_average": "weight_average", "averaged": "weight_average",
 }

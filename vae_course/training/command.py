@@ -74,7 +74,8 @@ def _train(args, config, out, started) -> int:
     from vae_course.atomic_write import AtomicWriteError, printable
     from vae_course.data import MnistFileError
     from vae_course.preprocessing import load_binarized_mnist
-    from vae_course.training.loop import TrainingDiverged, TrainingInterrupted, fit
+    from vae_course.training.loop import fit
+    from vae_course.training.stops import TrainingDiverged, TrainingInterrupted
     from vae_course.training.artefacts import EpochSnapshots
     from vae_course.training.evaluation import IWAE_SUBSET_SIZE, evaluation_subset
     from vae_course.training.progress import RunProgress

@@ -2,7 +2,8 @@
 
 The algorithm is :func:`_fit`, one screen: for each epoch, the train steps (several per compiled
 call), then the test ELBO of the averaged weights, a checkpoint, ``metrics.csv`` and ``on_epoch_end``.
-The helpers below it start or resume the run, and turn a NaN, a failed step or Ctrl-C into a clear error.
+The helper below it starts or resumes the run; ``stops.py`` turns a NaN, a failed step or Ctrl-C into a
+clear error.
 
 Position in the run is ``optimizer.iterations`` alone: epoch = g // steps_per_epoch. Batch
 order and eps are functions of (seed, epoch) and (seed, g), so a run resumed after an
@@ -10,11 +11,7 @@ interrupt computes exactly the same steps as one that never stopped.
 """
 from __future__ import annotations
 
-import math
-import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,21 +24,14 @@ from vae_course.training.config import TrainConfig
 from vae_course.training.evaluation import Evaluator, evaluation_subset
 from vae_course.training.lock import run_folder_lock
 from vae_course.training.progress import RunProgress
-from vae_course.training.run_folder import (has_checkpoint, load_checkpoint, refuse_existing_run, save_checkpoint,
+from vae_course.training.run_folder import (load_checkpoint, refuse_existing_run, save_checkpoint,
                                             write_metrics)
 from vae_course.training.step import batch_order, make_optimizer, make_train_steps
+from vae_course.training.stops import TrainingDiverged, TrainingInterrupted, ctrl_c_between_calls, interrupted, run_steps
 from vae_course.training.wall_clock import WallClock
 from vae_course.training.weight_average import averaged, make_weight_average
 
-__all__ = ["TrainingDiverged", "TrainingInterrupted", "build", "fit"]
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the run folder keeps the last good checkpoint, if there was one."""
-
-
-class TrainingInterrupted(RuntimeError):
-    """Ctrl-C: the run folder holds a checkpoint of the last completed step."""
+__all__ = ["TrainingDiverged", "TrainingInterrupted", "build", "fit"]  # the first two from stops.py
 
 
 def build(config: TrainConfig):
@@ -62,27 +52,6 @@ def _blocks(order: np.ndarray, batch_size: int, steps_per_call: int, start: int)
         yield first, full[first:first + steps_per_call]
     if len(order) > n_full * batch_size and start <= n_full:
         yield n_full, order[n_full * batch_size:][None]  # (1, N mod B)
-
-
-@contextmanager
-def _ctrl_c_between_calls():
-    """``with _ctrl_c_between_calls() as pressed:`` Ctrl-C sets ``pressed["yes"]`` instead of raising, so that
-    it never falls between a compiled call and the counting of its losses; the loop checks the flag after
-    each call and each epoch. Only in the main thread, and only over Python's own handler."""
-    pressed = {"yes": False}
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield pressed
-        return
-
-    def handler(signum, frame):
-        pressed["yes"] = True
-
-    signal.signal(signal.SIGINT, handler)
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def fit(config: TrainConfig, out_dir, data, *, resume=False, on_epoch_end=None, stream=None, wrap_step=None,
@@ -139,7 +108,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, prog
     epoch_images = evaluation_subset(len(x_test), config.epoch_test_images)  # the same images every epoch
     progress = progress if progress is not None else RunProgress(config, len(epoch_images), stream)
     spe, bs = config.steps_per_epoch(), config.batch_size
-    with _ctrl_c_between_calls() as pressed:
+    with ctrl_c_between_calls() as pressed:
         while (g := int(optimizer.iterations)) < config.epochs * spe:
             epoch, start = divmod(g, spe)
             part, bar, t0 = meta["partial"], progress.epoch_bar(epoch, start), time.perf_counter()
@@ -147,7 +116,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, prog
                 with clock.phase("train steps"):  # the time metrics.csv counts as seconds
                     for first, idx in _blocks(batch_order(len(x_train), config.seed, epoch), bs,
                                               config.steps_per_call, start):
-                        losses = _run_steps(train_steps, idx, out, epoch, first)  # (S,), all finite
+                        losses = run_steps(train_steps, idx, out, epoch, first)  # (S,), all finite
                         part["loss_sum"] += float(losses.sum()) * idx.shape[1]
                         part["count"] += idx.size
                         bar.update(float(losses[-1]), steps=len(idx))
@@ -156,7 +125,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, prog
             except KeyboardInterrupt:
                 part["seconds"] += time.perf_counter() - t0
                 save_checkpoint(out, model, optimizer, meta, average)
-                raise _interrupted(out, f"at epoch {epoch + 1}, step {int(optimizer.iterations) - epoch * spe}; "
+                raise interrupted(out, f"at epoch {epoch + 1}, step {int(optimizer.iterations) - epoch * spe}; "
                                         "a checkpoint") from None
             seconds = part["seconds"] + time.perf_counter() - t0
             with clock.phase("per-epoch evaluation"), progress.evaluation():
@@ -172,7 +141,7 @@ def _fit(config, out, data, resume, on_epoch_end, stream, wrap_step, clock, prog
                         on_epoch_end(model, meta["metrics"])
             bar.close(f"train loss {meta['metrics'][-1]['train_loss']:.2f}  test ELBO {test_elbo:.2f}")
             if pressed["yes"] and int(optimizer.iterations) < config.epochs * spe:
-                raise _interrupted(out, f"after epoch {epoch + 1}; its checkpoint")
+                raise interrupted(out, f"after epoch {epoch + 1}; its checkpoint")
     if average is not None:
         average.copy_to_weights()  # the returned model holds the averaged weights
     return model, meta["metrics"]
@@ -197,26 +166,3 @@ def _start_or_resume(config, out, model, optimizer, average, resume, on_epoch_en
                 with averaged(average):
                     on_epoch_end(model, saved["metrics"])
     return saved
-
-
-def _run_steps(train_steps, idx, out, epoch, first) -> np.ndarray:
-    """The S losses of one compiled call, float64 (S,); TrainingDiverged if one is not finite
-    (a failed check inside the step, ``InvalidArgumentError``, counts as NaN)."""
-    try:
-        losses = np.asarray(train_steps(tf.constant(idx, tf.int32)), np.float64)  # (S,)
-    except tf.errors.InvalidArgumentError as err:
-        losses, detail = np.full(len(idx), math.nan), f" ({err.message.splitlines()[0]})"
-    else:
-        detail = ""
-    bad = np.flatnonzero(~np.isfinite(losses))
-    if len(bad):
-        kept = (f"The last good checkpoint in {printable(out)} was kept" if has_checkpoint(out) else
-                "No checkpoint was saved (none had been written yet)")
-        raise TrainingDiverged(f"the loss became {losses[bad[0]]} at epoch {epoch + 1}, step {first + bad[0] + 1}"
-                               f"{detail}. {kept}; lower the learning rate and start a new run.")
-    return losses
-
-
-def _interrupted(out, where: str) -> TrainingInterrupted:
-    shown = printable(out)
-    return TrainingInterrupted(f"interrupted {where} is in {shown}. Continue with --resume {shown}.")

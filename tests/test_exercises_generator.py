@@ -8,7 +8,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from vae_course.tooling import colab
-from vae_course.tooling.exercises import generate_exercise, generate_main, shipped_exercise, solution_paths
+from vae_course.tooling.exercises import generate_exercise, solution_paths
+from vae_course.tooling.learner_work import shipped_exercise
+from vae_course.tooling.make_exercises import generate_main
 from vae_course.tooling.notebooks import write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +190,8 @@ def test_anything_a_learner_changed_is_never_overwritten(change, tmp_path, capsy
 def test_a_commented_out_stub_counts_as_an_answer():
     ex = generate_exercise(small_solution())
     _comment_out_stub(ex)
-    from vae_course.tooling.exercises import has_learner_answers, stub_count
+    from vae_course.tooling.exercises import stub_count
+    from vae_course.tooling.learner_work import has_learner_answers
 
     assert has_learner_answers(ex) and stub_count(ex) == 1
 

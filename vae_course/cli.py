@@ -148,7 +148,7 @@ def main(argv=None) -> int:
         from vae_course.tooling.progress import progress_main
 
         return progress_main(args.folder)
-    from vae_course.tooling.exercises import generate_main
+    from vae_course.tooling.make_exercises import generate_main
 
     return generate_main(args.solutions, args.exercises)
 

@@ -3,7 +3,7 @@
 A learner's copy of a check cell is never run: every cell tagged ``check`` (or calling a course
 check, ``check_<exercise>(``) is replaced by the committed check cell of that exercise, read from the
 course's shipped exercise notebooks (``exercises/`` as git HEAD has it, see
-:func:`vae_course.tooling.exercises.shipped_exercise`, else generated from ``solutions/``). A check
+:func:`vae_course.tooling.learner_work.shipped_exercise`, else generated from ``solutions/``). A check
 cell runs up to its ``# Use it`` part. Used by ``vae-course grade`` and ``vae-course progress``.
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def committed_checks(root=None) -> dict:
     Raises:
         FileNotFoundError: the course's exercises/ (or solutions/) folder cannot be found.
     """
-    from vae_course.tooling.exercises import shipped_exercise
+    from vae_course.tooling.learner_work import shipped_exercise
 
     root = Path(root) if root else course_root()
     paths = sorted(p for p in (root / "exercises").glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))

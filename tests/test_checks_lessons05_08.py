@@ -276,13 +276,14 @@ TRAIN_STEP_WRONG = [
 ]
 
 
-def _keras_loss_step(model, x, optimizer, analytic=False):
-    """The Keras way: a loss object from logits, tfp's log-densities (or its analytic KL), tf.random.normal."""
+def _keras_loss_step(model, x, optimizer, analytic=False, decoder_network=False):
+    """The Keras way: a loss object from logits, tfp's log-densities (or its analytic KL), tf.random.normal;
+    ``decoder_network``: the logits from the decoder network itself, ``model.decoder(z)``, not ``model.decode``."""
     bce = tf.keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum_over_batch_size")
     with tf.GradientTape() as tape:
         mean, logvar = model.encode(x)
         z = mean + tf.exp(0.5 * logvar) * tf.random.normal(tf.shape(mean))
-        logits = model.decode(z)
+        logits = model.decoder(z) if decoder_network else model.decode(z)
         q = tfd.MultivariateNormalDiag(mean, tf.exp(0.5 * logvar))
         prior = tfd.MultivariateNormalDiag(tf.zeros_like(mean), tf.ones_like(mean))
         kl = tfd.kl_divergence(q, prior) if analytic else q.log_prob(z) - prior.log_prob(z)
@@ -311,14 +312,16 @@ TRAIN_STEP_SHORTCUTS_AND_ESTIMATORS = [
      "analytic KL"),
     (make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) - kl_standard_normal(m, lv)), "analytic KL"),
     (lambda model, x, optimizer: _keras_loss_step(model, x, optimizer, analytic=True), "analytic KL"),
+    (lambda model, x, optimizer: _keras_loss_step(model, x, optimizer, analytic=True, decoder_network=True),
+     "analytic KL"),
     (_package_step, "calls the package's own make_train_step"),
     (_package_model_elbo, "calls the package's own model_elbo"),
 ]
 
 
 @pytest.mark.parametrize("wrong,phrase", TRAIN_STEP_SHORTCUTS_AND_ESTIMATORS,
-                         ids=["tf-function-analytic", "eager-analytic", "keras-tfp-analytic", "make-train-step",
-                              "model-elbo"])
+                         ids=["tf-function-analytic", "eager-analytic", "keras-tfp-analytic",
+                              "keras-tfp-analytic-decoder-network", "make-train-step", "model-elbo"])
 def test_train_step_check_refuses_the_analytic_kl_and_the_packages_step(wrong, phrase):
     assert_rejected(checks.check_train_step, wrong, phrase)
 
@@ -327,10 +330,12 @@ TRAIN_STEP_RIGHT = [
     make_train_step(),
     tf.function(make_train_step(elbo_fn=lambda x, m, lv, z, xl: bll(x, xl) + lnp(z, 0.0, 0.0) - lnp(z, m, lv))),
     _keras_loss_step,
+    lambda model, x, optimizer: _keras_loss_step(model, x, optimizer, decoder_network=True),
 ]
 
 
-@pytest.mark.parametrize("right", TRAIN_STEP_RIGHT, ids=["single-sample", "tf-function-closed-form", "keras-tfp"])
+@pytest.mark.parametrize("right", TRAIN_STEP_RIGHT, ids=["single-sample", "tf-function-closed-form", "keras-tfp",
+                                                         "keras-tfp-decoder-network"])
 def test_train_step_check_accepts_right_answers(right, capsys):
     assert_accepted(checks.check_train_step, right, "train_step", capsys)
 

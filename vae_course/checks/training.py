@@ -8,9 +8,9 @@ noise draws. The tolerance comes from the spread of the single-sample estimate. 
 **mean** over the batch (so that the loss reads as nats per image at any batch size).
 
 The estimator is the single-sample one of exercise 06.2, as the contract says, not the analytic KL
-(lesson 08's loop uses that one): the check records the z each call decodes (``model.decode`` writes
-it to a variable, in eager mode and inside a ``tf.function`` alike) and compares the returned loss
-with both estimates at that z. An answer that calls the package's ``make_train_step`` or
+(lesson 08's loop uses that one): the check records the z each call decodes (the decoder network writes
+it to a variable, whether reached through ``model.decode`` or ``model.decoder``, in eager mode and
+inside a ``tf.function`` alike) and compares the returned loss with both estimates at that z. An answer that calls the package's ``make_train_step`` or
 ``losses.model_elbo`` is refused (:mod:`vae_course.checks.shortcuts`).
 """
 from __future__ import annotations
@@ -47,19 +47,23 @@ def _setup(rng):
 
 def _watch_decode(model):
     """Records, on the model, whether the learner's step asked ``decode`` for probabilities instead of logits,
-    and, in ``model.z_seen`` (a variable outside the model), the last z it decoded and how many times it decoded."""
-    decode, model.sigmoid_calls = model.decode, []
+    and, in ``model.z_seen`` (a variable outside the model), the last z the decoder network ran on and how many
+    times it ran: through ``model.decode`` or by calling ``model.decoder`` itself, eagerly or traced."""
+    decode, network_call, model.sigmoid_calls = model.decode, model.decoder.call, []
     model.plain_decode = decode
     model.z_seen = {"z": tf.Variable(tf.zeros((0, 2)), shape=tf.TensorShape(None), trainable=False),
                     "calls": tf.Variable(0, trainable=False)}
 
     def watched(z, apply_sigmoid=False):
         model.sigmoid_calls.append(bool(apply_sigmoid))
-        model.z_seen["z"].assign(tf.cast(z, tf.float32))
-        model.z_seen["calls"].assign_add(1)
         return decode(z, apply_sigmoid=apply_sigmoid)
 
-    model.decode = watched
+    def recorded(z, *args, **kwargs):
+        model.z_seen["z"].assign(tf.cast(z, tf.float32))
+        model.z_seen["calls"].assign_add(1)
+        return network_call(z, *args, **kwargs)
+
+    model.decode, model.decoder.call = watched, recorded
 
 
 def _snapshot(model, optimizer):
@@ -110,7 +114,7 @@ ANALYTIC = ("your loss uses the analytic KL (log p(x|z) − KL(q ‖ p), as less
 def _judge_estimator(losses, zs, model, x, ref, start, optimizer):
     """Fails when every call's loss is the analytic-KL one at its own z and not the single-sample one."""
     if not zs or any(z is None for z in zs):
-        return  # the step did not go through model.decode once per call: the statistical test judges alone
+        return  # the decoder did not run exactly once per call: the statistical test judges alone
     _restore(model, optimizer, start)
     both = [_estimates_at(model, x, z, ref) for z in zs]
     tol = [2e-5 * abs(mc) + 2e-3 for mc, _ in both]

@@ -93,14 +93,12 @@ COLUMN_PX, INLINE_DPI, MIN_PT = 672, 100, 9.0
 
 def shown_text_points(fig) -> tuple:
     """(smallest text in pt as shown at the page's column width, that text)."""
-    import io
-    import struct
-
     from matplotlib.text import Text
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=INLINE_DPI, bbox_inches="tight")
-    width = struct.unpack(">I", buffer.getvalue()[16:20])[0]  # the PNG header's width
+    fig.set_dpi(INLINE_DPI)
+    fig.canvas.draw()
+    # the width of the PNG that savefig(bbox_inches="tight") writes: the drawing's box plus 0.1 in a side
+    width = (fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2) * INLINE_DPI
     size, text = min((t.get_fontsize(), t.get_text()) for t in fig.findobj(Text)
                      if t.get_visible() and t.get_text().strip())
     return size * INLINE_DPI / 96 * min(1.0, COLUMN_PX / width), text

@@ -5,7 +5,8 @@ and known wrong answers, six kinds in turn: right, untouched (the stubs), wrong 
 σ), hanging (a top-level loop), crashing (``os._exit``) and tampering (``np.allclose`` replaced, a
 wrong answer). Grades it with 1 worker, then with 2, in this process, and prints learners per
 minute, seconds per learner, the peak memory of a notebook process (RSS, sampled) and the
-2-vs-1 ratio, and fails if a verdict is not what its kind expects (:func:`misjudged`).
+2-vs-1 ratio, TensorFlow's start-up with and without the fork server (:func:`startup_seconds`), and
+fails if a verdict is not what its kind expects (:func:`misjudged`).
 ``--learners`` (default 120) and ``--notebooks`` (default: 03 only, the fast one) size it.
 """
 from __future__ import annotations
@@ -126,6 +127,32 @@ def run(folder: Path, out: Path, workers: int, timeout: float) -> float:
     return seconds
 
 
+def _probe() -> None:
+    import tensorflow  # noqa: F401  (in a forked notebook process: already imported by the fork server)
+
+
+def startup_seconds(ctx, repeats: int = 10) -> tuple:
+    """(a fresh interpreter importing what a notebook process needs, a process forked from the warm server):
+    median seconds of each. The fork server is what hides TensorFlow's start-up from every notebook."""
+    import statistics
+    import subprocess
+
+    fresh = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import vae_course.grading.worker"], check=True, capture_output=True,
+                       cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        fresh.append(time.perf_counter() - started)
+    forked = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        process = ctx.Process(target=_probe)
+        process.start()
+        process.join()
+        forked.append(time.perf_counter() - started)
+    return statistics.median(fresh), statistics.median(forked)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=120)
@@ -134,9 +161,11 @@ def main() -> None:
     args = parser.parse_args()
     from vae_course.grading.runner import context
 
-    warm = context().Process(target=os.getpid)  # starts the fork server (TensorFlow imported once) before timing
+    ctx = context()
+    warm = ctx.Process(target=os.getpid)  # starts the fork server (TensorFlow imported once) before timing
     warm.start()
     warm.join()
+    fresh, forked = startup_seconds(ctx)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "class"
         build_class(folder, args.learners, args.notebooks)
@@ -150,6 +179,8 @@ def main() -> None:
         print(f"{w} worker{'s' * (w > 1)}: {60 * n / seconds:.1f} learners/minute, {seconds / n:.2f} s per learner "
               f"({n} learners, {len(args.notebooks)} notebook(s) each)")
     print(f"peak memory of one notebook process (RSS): {peak_mib:.0f} MiB")
+    print(f"start-up of a notebook process: {fresh:.2f} s for a fresh interpreter importing TensorFlow and the "
+          f"checks, {1000 * forked:.0f} ms forked from the grader's warm server ({fresh / forked:.0f}x)")
     print(f"2 workers vs 1: {times[1] / times[2]:.2f}x as fast")
     print(f"every verdict as its kind expects, with 1 and with 2 workers ({n} learners)")
 

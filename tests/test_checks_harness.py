@@ -277,3 +277,60 @@ def test_an_object_lying_about_its_class_is_refused():
 
     with pytest.raises(checks.CheckFailed, match="claims to be"):
         checks.check_binarize(lambda images: Liar())
+
+
+class _PatchingEncoder(tf.keras.Model):
+    """The contract's encoder layers with a ReLU on the output (wrong), replacing np.allclose each time it runs."""
+
+    def __init__(self, latent_dim):
+        super().__init__()
+        self.c1 = tf.keras.layers.Conv2D(32, 3, strides=2, activation="relu")
+        self.c2 = tf.keras.layers.Conv2D(64, 3, strides=2, activation="relu")
+        self.flat = tf.keras.layers.Flatten()
+        self.out = tf.keras.layers.Dense(2 * latent_dim)
+
+    def call(self, x):
+        np.allclose = lambda *a, **k: True
+        harness.PER_CALL_RESTORE = False  # and tries to turn the grader's restores off
+        return tf.nn.relu(self.out(self.flat(self.c2(self.c1(x)))))
+
+
+def test_a_network_whose_own_code_patches_numpy_does_not_pass_under_the_grader(per_call_restore):
+    """The patch runs when the check calls the returned network, after the learner's function returned."""
+    original = np.allclose
+
+    def make_encoder(latent_dim):
+        net = _PatchingEncoder(latent_dim)
+        net(tf.zeros((1, 28, 28, 1)))
+        return net
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="applies a ReLU"):
+            checks.check_make_encoder(make_encoder)
+        assert np.allclose is original
+    finally:
+        np.allclose = original
+
+
+def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_grader(per_call_restore):
+    import tensorflow_probability as tfp
+
+    from vae_course.checks import posterior as posterior_check
+
+    saved = (np.allclose, posterior_check.judge_values)
+
+    class Patching(tfp.distributions.Independent):
+        def _log_prob(self, z):
+            np.allclose = lambda *a, **k: False  # hides the "variance as the scale" diagnosis
+            posterior_check.judge_values = lambda *a, **k: None  # and the value comparison
+            return super()._log_prob(z)
+
+    def posterior(mean, logvar):  # the variance as the scale: wrong
+        return Patching(tfp.distributions.Normal(mean, tf.exp(logvar)), reinterpreted_batch_ndims=1)
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="variance as the scale"):
+            checks.check_posterior(posterior)
+        assert (np.allclose, posterior_check.judge_values) == saved
+    finally:
+        np.allclose, posterior_check.judge_values = saved

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course import models
-from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, success
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, settle, success
 from vae_course.checks.shortcuts import refuse, refuse_package_networks
 
 __all__ = ["ENCODER_SHAPES", "DECODER_SHAPES", "WHY", "check_make_encoder", "check_make_decoder"]
@@ -33,6 +33,7 @@ def _network(result, name):
         raise CheckFailed(f"{name} returned {type(result).__name__}; return a Keras model (e.g. tf.keras.Sequential "
                           "of layers), not its output or a list of layers.")
     refuse_package_networks(result, name)
+    settle()  # whatever the learner's layers did while they were inspected is undone (under the grader)
     return result
 
 
@@ -65,6 +66,8 @@ def _output(net, name, inputs):
                           f"{type(err).__name__}: {message}") from None
     if isinstance(out, (tuple, list)):
         raise CheckFailed(f"{name}: your network returned {len(out)} tensors; return one tensor (the caller splits it).")
+    out = np.array(out)  # a plain array: nothing of the learner's runs when it is compared
+    settle()  # what the network's own code changed while it ran is undone before anything is judged
     return out
 
 
@@ -96,11 +99,13 @@ def _layer_shapes(net, name, inputs, expected):
 
 def _judge(net, reference, name, inputs, expected_shapes, out_shape, is_decoder):
     _layer_shapes(net, name, inputs, expected_shapes)
+    settle()
     out = _output(net, name, inputs)
     if tuple(out.shape) != out_shape:
         raise CheckFailed(f"{name}: your network maps {fmt_shape(inputs.shape)} to {fmt_shape(out.shape)}; "
                           f"expected {fmt_shape(out_shape)}.")
     mine, ref = net.get_weights(), reference.get_weights()
+    settle()
     if [w.shape for w in mine] != [w.shape for w in ref]:
         pairs = list(zip([w.shape for w in mine], [w.shape for w in ref]))
         first = next((i for i, (a, b) in enumerate(pairs) if a != b), len(pairs))

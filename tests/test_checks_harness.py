@@ -334,3 +334,53 @@ def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_gr
         assert (np.allclose, posterior_check.judge_values) == saved
     finally:
         np.allclose, posterior_check.judge_values = saved
+
+
+_FOREVER = """
+import sys, time
+import tensorflow as tf
+from vae_course.grading.timelimit import time_limit
+
+@tf.function
+def forever():
+    return tf.while_loop(lambda i: tf.constant(True), lambda i: i + 1, [tf.constant(0)])
+
+forever.get_concrete_function()  # traced before the limit starts
+print("calling", time.monotonic(), file=sys.stderr, flush=True)
+with time_limit(1.0, "forever"):
+    forever()
+"""
+
+
+def test_a_loop_inside_compiled_code_is_reported_one_second_past_the_limit():
+    """A tf.while_loop that never ends runs in TensorFlow's C++, where no alarm reaches it: the watchdog says so
+    (in a notebook the cell stays busy; the grader kills such a process). A subprocess, killed afterwards."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "-c", _FOREVER], stderr=subprocess.PIPE, text=True, env=env, cwd=root)
+    try:
+        started, lines = None, []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("calling"):
+                started = time.monotonic()
+            if "still running" in line:
+                waited = time.monotonic() - started
+                assert "forever" in line and "time limit of 1 s" in line and "compiled code" in line
+                assert "restart" in line
+                assert 1.0 < waited < 4.0, f"reported {waited:.1f} s after the call started"
+                return
+        pytest.fail("no report of the loop inside compiled code; stderr was:\n" + "".join(lines[-20:]))
+    finally:
+        proc.kill()
+        proc.wait()

@@ -8,10 +8,11 @@ noise draws. The tolerance comes from the spread of the single-sample estimate. 
 **mean** over the batch (so that the loss reads as nats per image at any batch size).
 
 The estimator is the single-sample one of exercise 06.2, as the contract says, not the analytic KL
-(lesson 08's loop uses that one): the check records the z each call decodes (the decoder network writes
-it to a variable, whether reached through ``model.decode`` or ``model.decoder``, in eager mode and
-inside a ``tf.function`` alike) and compares the returned loss with both estimates at that z. An answer that calls the package's ``make_train_step`` or
-``losses.model_elbo`` is refused (:mod:`vae_course.checks.shortcuts`).
+(lesson 08's loop uses that one): the check records the z each call decodes (the decoder network
+writes it to a variable, whether reached through ``model.decode`` or ``model.decoder``, in eager
+mode and inside a ``tf.function`` alike) and compares the returned loss with both estimates at that
+z. An answer that calls the package's ``make_train_step`` or ``losses.model_elbo`` is refused
+(:mod:`vae_course.checks.shortcuts`).
 """
 from __future__ import annotations
 

@@ -295,29 +295,33 @@ class _PatchingEncoder(tf.keras.Model):
         return tf.nn.relu(self.out(self.flat(self.c2(self.c1(x)))))
 
 
-def test_a_network_whose_own_code_patches_numpy_does_not_pass_under_the_grader(per_call_restore):
-    """The patch runs when the check calls the returned network, after the learner's function returned."""
+@pytest.fixture
+def kept_allclose():
+    """np.allclose as it was: the test asserts the check put it back, and puts it back itself whatever happens."""
     original = np.allclose
+    yield original
+    np.allclose = original
 
+
+def test_a_network_whose_own_code_patches_numpy_does_not_pass_under_the_grader(per_call_restore, kept_allclose):
+    """The patch runs when the check calls the returned network, after the learner's function returned."""
     def make_encoder(latent_dim):
         net = _PatchingEncoder(latent_dim)
         net(tf.zeros((1, 28, 28, 1)))
         return net
 
-    try:
-        with pytest.raises(checks.CheckFailed, match="applies a ReLU"):
-            checks.check_make_encoder(make_encoder)
-        assert np.allclose is original
-    finally:
-        np.allclose = original
+    with pytest.raises(checks.CheckFailed, match="applies a ReLU"):
+        checks.check_make_encoder(make_encoder)
+    assert np.allclose is kept_allclose
 
 
-def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_grader(per_call_restore):
+def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_grader(per_call_restore,
+                                                                                    kept_allclose):
     import tensorflow_probability as tfp
 
     from vae_course.checks import posterior as posterior_check
 
-    saved = (np.allclose, posterior_check.judge_values)
+    judge_values = posterior_check.judge_values
 
     class Patching(tfp.distributions.Independent):
         def _log_prob(self, z):
@@ -331,9 +335,9 @@ def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_gr
     try:
         with pytest.raises(checks.CheckFailed, match="variance as the scale"):
             checks.check_posterior(posterior)
-        assert (np.allclose, posterior_check.judge_values) == saved
+        assert (np.allclose, posterior_check.judge_values) == (kept_allclose, judge_values)
     finally:
-        np.allclose, posterior_check.judge_values = saved
+        posterior_check.judge_values = judge_values
 
 
 _FOREVER = """

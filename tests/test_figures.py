@@ -68,6 +68,15 @@ def test_a_failing_figure_writes_nothing(tmp_path):
     assert not (tmp_path / "figs").exists()
 
 
+def test_a_draw_that_returns_axes_is_refused_naming_the_figure():
+    import matplotlib.pyplot as plt
+
+    entry = figures.FigureEntry("99", "axes_only", lambda inputs: plt.subplots()[1])
+    with pytest.raises(TypeError, match="99_axes_only: draw returned Axes"):
+        figures.render(entry, figures.Inputs())
+    assert plt.get_fignums() == []
+
+
 def test_unknown_figure_name_is_refused():
     with pytest.raises(ValueError, match="no figure matches"):
         figures.select(["77_nothing"])
@@ -106,15 +115,13 @@ def shown_text_points(fig) -> tuple:
 
 def test_the_smallest_text_of_every_lesson_figure_is_at_least_9_pt_on_the_page(mnist_dir):
     import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
 
     inputs, small, seen = figures.Inputs(mnist_dir), [], set()
     for entry in figures.FIGURES:
         if entry.name in seen:  # the model map, once
             continue
         seen.add(entry.name)
-        drawn = entry.draw(inputs)
-        fig = drawn if isinstance(drawn, Figure) else drawn.figure
+        fig = entry.draw(inputs)
         points, text = shown_text_points(fig)
         plt.close(fig)
         if points < MIN_PT:

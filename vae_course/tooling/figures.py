@@ -4,7 +4,8 @@ The figures are drawn by the package's plotting helpers from MNIST (``load_mnist
 then ``$VAE_COURSE_DATA``, then Keras' download) and the shipped weights (``load_pretrained``), and
 written as ``OUT/<lesson>_<name>.png`` and ``.svg``. :data:`FIGURES` is the registry: adding a figure
 is adding one line ``FigureEntry(lesson, name, draw)``, where ``draw(inputs)`` returns a matplotlib
-Figure or Axes. Everything is drawn in memory first, so a failure writes nothing.
+Figure (the package's figure convention). Everything is drawn in memory first, so a failure writes
+nothing.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ __all__ = ["Inputs", "FigureEntry", "FIGURES", "MAP_HIGHLIGHTS", "select", "rend
 class FigureEntry:
     lesson: str  # two-digit lesson number, as in lessons/NN_<topic>.ipynb
     name: str  # the figure's name; files <lesson>_<name>.png and .svg
-    draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure or Axes
+    draw: Callable  # draw(inputs: Inputs) -> matplotlib Figure
 
 
 MAP_HIGHLIGHTS = {"00": "prior", "01": "data", "02": "posterior", "03": "posterior", "04": "reparameterization",
@@ -108,8 +109,11 @@ def select(patterns=None, entries=None) -> list:
 
 def render(entry: FigureEntry, inputs: Inputs) -> dict:
     """``{".png": bytes, ".svg": bytes}`` of one figure; the figure is closed afterwards."""
-    drawn = entry.draw(inputs)
-    fig = drawn if isinstance(drawn, Figure) else drawn.figure
+    fig = entry.draw(inputs)
+    if not isinstance(fig, Figure):
+        plt.close("all")
+        raise TypeError(f"figure {entry.lesson}_{entry.name}: draw returned {type(fig).__name__}; it must return the "
+                        "matplotlib Figure it drew (plot helpers return theirs).")
     files = {}
     with plt.rc_context({"svg.hashsalt": "vae-course"}):  # the same SVG ids on every run
         for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):

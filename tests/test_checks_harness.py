@@ -203,16 +203,7 @@ def test_system_exit_from_the_learners_function_becomes_a_hint():
         checks.check_std_from_logvar(std_from_logvar)
 
 
-@pytest.fixture
-def per_call_restore():
-    """The grader's setting (harness.strict()) for one test; the notebook's setting again afterwards."""
-    harness.strict()
-    yield
-    harness.PER_CALL_RESTORE = False
-    harness.guard().adopt(harness.__name__, "PER_CALL_RESTORE")
-
-
-def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pass(per_call_restore):
+def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pass():
     original = np.allclose
 
     def std_from_logvar(logvar):
@@ -227,7 +218,37 @@ def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pa
         np.allclose = original
 
 
-def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass(per_call_restore):
+def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept_allclose):
+    """Learner code that rebinds or rewrites what undoes its changes (the harness's restore, the guard's
+    methods and helpers), then patches the comparison, is still undone after the call: the check fails."""
+    from vae_course.grading import integrity
+
+    Guard = integrity.ModuleGuard
+    saved = (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
+             Guard.restore.__code__, compare.judge_values)
+
+    def std_from_logvar(logvar):
+        harness.restore = harness.undoer = lambda *a, **k: []
+        harness.settler = lambda: (lambda: [])
+        integrity._VALUES = lambda namespace: iter(())  # a helper of the comparison
+        Guard.restore.__code__ = (lambda self: []).__code__  # the method's code, rewritten in place
+        Guard.clean = lambda self: True
+        np.allclose = lambda *a, **k: True
+        compare.judge_values = lambda *a, **k: None
+        return tf.exp(logvar)  # the variance: wrong
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="variance"):
+            checks.check_std_from_logvar(std_from_logvar)
+        now = (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
+               Guard.restore.__code__, compare.judge_values)
+        assert now == saved and np.allclose is kept_allclose
+    finally:
+        (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
+         Guard.restore.__code__, compare.judge_values) = saved
+
+
+def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():
     import builtins
 
     saved = (compare.close, compare.judge_values, builtins.isinstance)
@@ -291,7 +312,7 @@ class _PatchingEncoder(tf.keras.Model):
 
     def call(self, x):
         np.allclose = lambda *a, **k: True
-        harness.PER_CALL_RESTORE = False  # and tries to turn the grader's restores off
+        harness.undoer = harness.settler = lambda: (lambda: [])  # and tries to turn the restores off
         return tf.nn.relu(self.out(self.flat(self.c2(self.c1(x)))))
 
 
@@ -303,7 +324,7 @@ def kept_allclose():
     np.allclose = original
 
 
-def test_a_network_whose_own_code_patches_numpy_does_not_pass_under_the_grader(per_call_restore, kept_allclose):
+def test_a_network_whose_own_code_patches_numpy_does_not_pass(kept_allclose):
     """The patch runs when the check calls the returned network, after the learner's function returned."""
     def make_encoder(latent_dim):
         net = _PatchingEncoder(latent_dim)
@@ -315,8 +336,7 @@ def test_a_network_whose_own_code_patches_numpy_does_not_pass_under_the_grader(p
     assert np.allclose is kept_allclose
 
 
-def test_a_distribution_whose_methods_patch_the_check_does_not_pass_under_the_grader(per_call_restore,
-                                                                                    kept_allclose):
+def test_a_distribution_whose_methods_patch_the_check_does_not_pass(kept_allclose):
     import tensorflow_probability as tfp
 
     from vae_course.checks import posterior as posterior_check

@@ -5,20 +5,21 @@ Every test here works on exercise notebooks generated from ``solutions/`` into a
 on the files in ``exercises/`` (which a learner edits in place); that those files are what the generator
 makes is the drift test's job (tests/test_exercises_generator.py, which reads what is committed).
 """
+import contextlib
 import copy
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
 import pytest
+from inprocess import execute_in_process
 
 from vae_course.tooling import colab
 from vae_course.tooling.exercises import BEGIN, END, generate_exercise, solution_paths
-from vae_course.tooling.notebooks import execute_notebook, write_notebook
+from vae_course.tooling.notebooks import write_notebook
 from vae_course.tooling.progress import progress_main, report_lines, run_checks, select_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,11 +77,15 @@ def stubs(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def executed_stubs(stubs):
-    """Every generated exercise notebook, executed once in a Jupyter kernel (errors allowed), keyed by stem."""
-    paths = sorted(stubs.glob("*.ipynb"))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        executed = pool.map(lambda p: execute_notebook(p, timeout=300, allow_errors=True), paths)
-        return {p.stem: nb for p, nb in zip(paths, executed)}
+    """Every generated exercise notebook, run once top to bottom (errors allowed), keyed by stem.
+
+    Run in this process (tests/inprocess.py), in the notebooks' folder as a kernel would be: a kernel
+    per notebook would import TensorFlow eight more times. The check cells raise the same exceptions
+    there; that a Jupyter kernel and nbval judge a notebook the same way is tested below with one
+    notebook (test_nbval_verdict_ignores_outputs_saved_by_the_learner).
+    """
+    with contextlib.chdir(stubs):
+        return {p.stem: execute_in_process(nbformat.read(p, as_version=4), p.name) for p in sorted(stubs.glob("*.ipynb"))}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -27,6 +27,9 @@ TAMPER_STD = ("import numpy as np, builtins, tensorflow as tf\nimport vae_course
               "np.allclose = lambda *a, **k: True\nc.close = lambda *a, **k: True\nc.judge_values = lambda *a, **k: None\n"
               "def std_from_logvar(logvar):\n    np.allclose = lambda *a, **k: True\n    return tf.exp(logvar)\n")
 TAMPER_BINARIZE = ("import numpy as np\nnp.array_equal = lambda *a, **k: True\nimport vae_course.checks as c\n"
+                   # the undoing and the verdict themselves, switched off at the top level of the answer cell
+                   "import vae_course.checks.harness as h, vae_course.grading.worker as w\n"
+                   "h.restore = h.undoer = lambda *a, **k: []\nw.verdict_of = lambda error: ('pass', '')\n"
                    "def binarize(images):\n    return (images > 0).astype(np.float32)[..., None]\n")
 
 
@@ -58,6 +61,7 @@ def grades(out: Path) -> dict:
 
 
 B, S = "01_binarization.ipynb", "03_log_variance.ipynb"
+CELL_S = 10  # --timeout per cell (the hanging learner costs it): a notebook process pays TensorFlow's start-up in its first check
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,7 @@ def graded(tmp_path_factory):
     before = tree_digest(root)
     out = root.parent / "out"
     started = time.monotonic()
-    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", "10"])
+    code = main(["grade", str(root), "--out", str(out), "--workers", "2", "--timeout", str(CELL_S)])
     return root, out, code, before, time.monotonic() - started
 
 
@@ -108,7 +112,7 @@ def test_feedback_gives_the_message_and_hint_never_the_solution(graded):
     assert "/ 255 > 0.5" not in text and "logvar / 2" not in text
     assert "raw pixels" in (out / "feedback" / "bob.html").read_text()
     dee = (out / "feedback" / "dee.md").read_text()
-    assert "died at code cell 0" in dee and "did not finish within 10 s" in dee
+    assert "died at code cell 0" in dee and f"did not finish within {CELL_S} s" in dee
 
 
 def test_summary_and_chart(graded):
@@ -121,7 +125,7 @@ def test_summary_and_chart(graded):
 def test_a_second_run_skips_graded_learners_and_regrades_a_changed_one(graded, capsys):
     root, out, *_ = graded
     (root / "bob" / S).write_text(notebook(RIGHT_STD, "std_from_logvar"))
-    assert main(["grade", str(root), "--out", str(out), "--timeout", "10"]) == 0
+    assert main(["grade", str(root), "--out", str(out), "--timeout", str(CELL_S)]) == 0
     assert "4 already graded, 1 to grade" in capsys.readouterr().err
     rows = grades(out)
     assert rows["bob"]["std_from_logvar"] == "pass" and len(rows) == 5
@@ -140,7 +144,10 @@ def test_bad_arguments_exit_2_with_what_to_do(tmp_path, capsys, make, args, says
     assert says in capsys.readouterr().err
 
 
-def test_an_unreachable_scheduler_exits_2(tmp_path, capsys):
+def test_an_unreachable_scheduler_exits_2(tmp_path, capsys, monkeypatch):
+    from vae_course.grading import engine
+
+    monkeypatch.setattr(engine.connect, "__defaults__", (1.0,))  # Dask retries until the timeout: 10 s by default
     write_class(tmp_path / "s", {"ann": {S: (RIGHT_STD, "std_from_logvar")}})
     assert main(["grade", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
@@ -165,7 +172,7 @@ def test_a_zip_in_nbgrader_layout_on_a_dask_cluster_gives_the_same_grades(tmp_pa
     assert dask_rows["ann"]["binarize"] == "missing" and (dask_rows["ann"]["passed"], dask_rows["ben"]["passed"]) == ("1", "0")
 
 
-def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating_rows(tmp_path):
+def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating_rows(tmp_path, capsys):
     import os
 
     root = write_class(tmp_path / "s", {f"l{i}": {S: (RIGHT_STD if i % 2 else WRONG_STD, "std_from_logvar")}
@@ -180,9 +187,8 @@ def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating_rows(tm
     process.wait()
     done_before = len(list((out / "results").glob("*.json")))
     assert 1 <= done_before < 3
-    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{done_before} already graded, {3 - done_before} to grade" in resumed.stderr
+    assert main(command[3:]) == 0  # the same command, run again (here, in this process)
+    assert f"{done_before} already graded, {3 - done_before} to grade" in capsys.readouterr().err
     rows = grades(out)
     assert sorted(rows) == ["l0", "l1", "l2"]  # none lost; a dict hides duplicates, so count the lines too
     assert len((out / "grades.csv").read_text().strip().splitlines()) == 1 + 3

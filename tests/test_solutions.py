@@ -12,20 +12,15 @@ compared, as nbval does not); stderr is ignored (conftest.py). nbval's cell tags
 """
 from __future__ import annotations
 
-import ast
-import contextlib
-import io
-import linecache
-import random
 import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
-import numpy as np
 import pytest
-from IPython.lib.pretty import pretty
 from nbval.plugin import coalesce_streams, get_sanitize_patterns
+
+from inprocess import kept_randomness, run_cell
 
 from vae_course.tooling.exercises import CHECK_TAG, solution_paths
 
@@ -54,39 +49,11 @@ def compared_outputs(outputs) -> dict:
     return compared
 
 
-def run_cell(source: str, namespace: dict, where: str) -> list:
-    """Runs one cell as a kernel would (its last expression's value is shown); returns its outputs."""
-    linecache.cache[where] = (len(source), None, source.splitlines(True), where)  # tracebacks show the cell's lines
-    tree = ast.parse(source, where)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    shown = last is not None and not source.rstrip().endswith(";")
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        exec(compile(tree, where, "exec"), namespace)
-        if last is not None:
-            value = eval(compile(ast.Expression(last.value), where, "eval"), namespace)
-    outputs = [{"output_type": "stream", "name": "stdout", "text": stdout.getvalue()}] if stdout.getvalue() else []
-    if shown and value is not None:
-        outputs.append({"output_type": "execute_result", "data": {"text/plain": pretty(value)}, "metadata": {},
-                        "execution_count": None})
-    for number in plt.get_fignums():  # the inline backend shows, then closes, every figure left open
-        outputs.append({"output_type": "display_data", "data": {"text/plain": repr(plt.figure(number))},
-                        "metadata": {}})
-    plt.close("all")
-    return outputs
-
-
 @pytest.fixture
 def isolated_randomness():
     """The notebooks seed TensorFlow, NumPy or Python's random: the next tests in this process get theirs back."""
-    import tensorflow as tf
-    from tensorflow.python.eager import context
-
-    states = random.getstate(), np.random.get_state(), context.global_seed()
-    yield
-    random.setstate(states[0])
-    np.random.set_state(states[1])
-    tf.random.set_seed(states[2])
+    with kept_randomness():
+        yield
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])

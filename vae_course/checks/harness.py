@@ -8,8 +8,9 @@ without the checker's own traceback.
 
 Integrity (issues 20 and 25): a :class:`~vae_course.grading.integrity.ModuleGuard`, made at the first
 check (in the grader: before any learner code runs), puts back whatever the learner's code changed
-in numpy, TensorFlow, builtins or vae_course after every call of the learner's function, so that the
-check judges with the genuine functions; an ndarray subclass is judged as a plain array, and an object
+in numpy, TensorFlow, builtins or vae_course before each check and after every call of the learner's
+function (in a notebook and under the grader alike), so that the check judges with the genuine functions,
+even when that code rebound the undoing itself (``ModuleGuard.sealed``); an ndarray subclass is judged as a plain array, and an object
 that lies about its class is refused. The time limit (:mod:`vae_course.grading.timelimit`) cannot be
 swallowed by a bare ``except:`` nor turned off with ``signal.setitimer``.
 """
@@ -25,14 +26,10 @@ from vae_course.checks.hints import hint_call
 from vae_course.grading.integrity import ModuleGuard
 from vae_course.grading.timelimit import LimitReached, time_limit
 
-__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "restore", "checked",
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "undoer", "settler", "restore", "checked",
            "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
-# Undo, after every call of the learner's function, what the call changed in numpy, TensorFlow, builtins or
-# vae_course (about 0.1 s a restore, and a check makes tens of calls). The grader's worker turns it on before
-# any learner code runs (strict()); in a notebook, what an answer cell changed is undone before each check.
-PER_CALL_RESTORE = False
 
 
 class CheckFailed(AssertionError):
@@ -48,29 +45,49 @@ class CheckTimedOut(CheckFailed):
 
 _Timeout = LimitReached  # the name the checks' tests knew
 _GUARDS: list = []  # the process's one ModuleGuard, made on first use
+_SEALED: list = []  # the guard's sealed restore (ModuleGuard.sealed), made with the guard
 
 
 def guard() -> ModuleGuard:
     """The process's :class:`ModuleGuard`: a snapshot taken the first time (the grader: before learner code)."""
     if not _GUARDS:
         _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S"}))  # a setting (the grader limits from outside)
+        _SEALED.append(_GUARDS[0].sealed())
     return _GUARDS[0]
 
 
-def strict() -> None:
-    """Turns on :data:`PER_CALL_RESTORE` for this process, as part of the snapshot (the grader, before learner code)."""
-    global PER_CALL_RESTORE
-    PER_CALL_RESTORE = True
-    guard().adopt(__name__, "PER_CALL_RESTORE")
+def strict():
+    """The grader's worker, before any learner code: takes the snapshot now and returns the sealed restore
+    (:meth:`ModuleGuard.sealed`), which it keeps and calls before and after each check cell."""
+    guard()
+    return _SEALED[0]
 
 
-def settle() -> None:
-    """Under the grader, puts back what the learner's *objects* changed while the check used them (a network's
-    layers, a distribution's methods), before the check decides anything from their output. The mode is read
-    from the snapshot, which learner code cannot unset; in a notebook this does nothing."""
-    _, _, snapshot, _ = guard().modules[__name__]
-    if snapshot.get("PER_CALL_RESTORE"):
-        restore()
+def undoer():
+    """The function that undoes what learner code changes from now on (about 15 ms when nothing changed):
+    the sealed restore, which the learner's code cannot rebind or rewrite.
+
+    The checks call it after every call of the learner's function, in a notebook and under the grader
+    alike. Get it when nothing of the learner's has run since the last restore (a check's start, just
+    before a call), and keep it in a local variable: learner code can rebind module attributes, not a
+    check's locals.
+    """
+    guard()
+    heal = _SEALED[0]
+    code = heal.__code__
+
+    def undo() -> list:
+        heal.__code__ = code  # in case the learner's code rewrote the function's code in place
+        return heal()
+
+    return undo
+
+
+def settler():
+    """A check's ``settle`` (see :func:`undoer`): called after the learner's *objects* ran (a network's layers, a
+    distribution's methods) and before the check decides anything from their output. Bind it at the check's
+    start, in a local."""
+    return undoer()
 
 
 def restore() -> list:
@@ -116,10 +133,12 @@ def checked(name: str):
     guard().extend()  # run as each check module is imported: the snapshot holds what it imported, before any answer
 
     def decorate(check):
+        undo = undoer()  # bound as the check module is imported, before the answers: rebinding cannot stop it
+
         @functools.wraps(check)
         def wrapper(fn=_MISSING):
             __tracebackhide__ = True
-            restore()  # what an answer cell changed at its top level is undone before the check starts
+            undo()  # what an answer cell changed at its top level is undone before the check starts
             if fn is _MISSING:
                 fn = sys._getframe(1).f_globals.get(name, _MISSING)
             try:
@@ -152,7 +171,7 @@ def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | 
             seen.append(frame.f_code.co_name)
 
     seconds = TIME_LIMIT_S if seconds is None else seconds
-    per_call = PER_CALL_RESTORE  # read before the learner's code can change it
+    undo = undoer()  # bound before the learner's code runs: it cannot switch this off
     previous = sys.getprofile()
     sys.setprofile(profile)
     timed_out = False
@@ -166,8 +185,7 @@ def refuse_reference(fn, name: str, args: dict, references, *, seconds: float | 
             raise
     finally:
         sys.setprofile(previous)
-        if per_call:
-            restore()
+        undo()
     if timed_out:  # reported now: the check proper would wait for the same limit a second time
         raise CheckTimedOut(_timeout_message(name, seconds))
     if seen:
@@ -198,15 +216,13 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
                           f"check_{name}({name}), without calling it.")
     seconds = TIME_LIMIT_S if seconds is None else seconds
     copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    guard()  # the snapshot exists before the learner's function first runs here
-    per_call = PER_CALL_RESTORE  # read before the learner's code can change it
+    undo = undoer()  # bound before the learner's code runs: it cannot switch this off
     try:
         try:
             with time_limit(seconds, name):
                 result = _plain(fn(*copies.values()), name)
         finally:
-            if per_call:
-                restore()  # whatever the call did to numpy, TensorFlow, builtins or vae_course is undone
+            undo()  # whatever the call did to numpy, TensorFlow, builtins or vae_course is undone
     except LimitReached:
         raise CheckTimedOut(_timeout_message(name, seconds)) from None
     except NotImplementedError:
@@ -221,8 +237,7 @@ def call(fn, name: str, args: dict, *, seconds: float | None = None):
         raise  # the learner pressed stop
     except BaseException as err:  # noqa: BLE001 (the learner's bug: report it as a hint, not our traceback)
         message = describe_error(err, name, args)
-        if per_call:
-            restore()  # describing it may have run the learner's __str__
+        undo()  # describing it may have run the learner's __str__
         raise CheckFailed(message) from None
     for key, value in args.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=value.dtype.kind == "f"):

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from vae_course import models
-from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, settle, success
+from vae_course.checks.harness import CheckFailed, call, checked, fmt_shape, settler, success
 from vae_course.checks.shortcuts import refuse, refuse_package_networks
 
 __all__ = ["ENCODER_SHAPES", "DECODER_SHAPES", "WHY", "check_make_encoder", "check_make_decoder"]
@@ -29,6 +29,7 @@ WHY = {(13, 13, 32): "a 3x3 convolution with stride 2 and 'valid' padding maps 2
 
 
 def _network(result, name):
+    settle = settler()  # bound while nothing of the learner's has run since the last restore (see harness.undoer)
     if not isinstance(result, tf.keras.Model):
         raise CheckFailed(f"{name} returned {type(result).__name__}; return a Keras model (e.g. tf.keras.Sequential "
                           "of layers), not its output or a list of layers.")
@@ -58,6 +59,7 @@ def _weight_advice(shape) -> str:
 
 
 def _output(net, name, inputs):
+    settle = settler()
     try:
         out = net(inputs)
     except Exception as err:  # noqa: BLE001 (the learner's network: a hint, not a traceback)
@@ -98,6 +100,7 @@ def _layer_shapes(net, name, inputs, expected):
 
 
 def _judge(net, reference, name, inputs, expected_shapes, out_shape, is_decoder):
+    settle = settler()
     _layer_shapes(net, name, inputs, expected_shapes)
     settle()
     out = _output(net, name, inputs)

@@ -23,7 +23,8 @@ from itertools import chain
 
 __all__ = ["GUARDED", "ModuleGuard"]
 
-GUARDED = ("builtins", "math", "numpy", "tensorflow", "keras", "tf_keras", "tensorflow_probability", "vae_course")
+GUARDED = ("builtins", "math", "numpy", "tensorflow", "keras", "tf_keras", "tensorflow_probability", "vae_course",
+           "json", "multiprocessing")  # the last two: how the grader's worker reports a verdict
 _STRICT = ("builtins", "math", "numpy", "vae_course")  # every attribute restored, data included
 _BUILTIN_NAMES = frozenset(vars(builtins))
 
@@ -64,14 +65,19 @@ class ModuleGuard:
 
     def clean(self) -> bool:
         """True when nothing guarded changed since the snapshot."""
-        # ids, not `is` one by one: comparing two lists of ints runs in C; the snapshot keeps the originals
-        # alive, so no other object can have their ids.
-        if list(map(id, map(sys.modules.get, self.modules))) != self.module_ids or _ids(self._flat()) != self.flat_ids:
+        # `is`, pair by pair, in C (map over operator.is_): no per-value objects are made, so a clean check
+        # costs milliseconds and wakes no garbage collection (the snapshot has some 200,000 values)
+        if not all(map(operator.is_, map(sys.modules.get, self.modules), self.module_objects)):
             return False
-        return all(_ids(map(_GETTERS[attr], self.functions)) == self.saved_ids[attr] for attr in _FUNCTION_STATE)
+        now = self._flat()
+        if len(now) != len(self.flat) or not all(map(operator.is_, now, self.flat)):
+            return False
+        return all(all(map(operator.is_, map(_GETTERS[attr], self.functions), self.saved[attr]))
+                   for attr in _FUNCTION_STATE)
 
     def extend(self) -> None:
         """Records the guarded modules imported since the last snapshot (the known ones are kept as they were)."""
+        added = not hasattr(self, "flat")  # the first snapshot
         for name, module in list(sys.modules.items()):
             if name in self.modules or not _guarded(name) or not isinstance(module, types.ModuleType):
                 continue
@@ -80,6 +86,7 @@ class ModuleGuard:
                 continue  # still being imported: recorded once complete
             snapshot = dict(namespace)
             self.modules[name] = (module, namespace, snapshot, list(snapshot.values()))
+            added = True
             if not _public(name):  # internals: their bindings are guarded, their classes and functions via the API
                 continue
             for value in snapshot.values():
@@ -89,12 +96,12 @@ class ModuleGuard:
                         self.classes[id(value)] = (value, attrs, list(attrs.values()))
                         self._add_functions(attrs.values())
             self._add_functions(snapshot.values())
+        if not added:  # nothing new: the comparison lists stand (rebuilding them costs tens of milliseconds)
+            return
         # the snapshot's values in the order _flat() gives the current ones; it keeps them alive, so ids stay theirs
         self.flat = list(chain([v for entry in self.modules.values() for v in entry[2].values()],
                                [v for entry in self.classes.values() for v in entry[1].values()]))
-        self.flat_ids = _ids(self.flat)
-        self.module_ids = _ids(entry[0] for entry in self.modules.values())
-        self.saved_ids = {attr: _ids(saved) for attr, saved in self.saved.items()}
+        self.module_objects = [entry[0] for entry in self.modules.values()]
 
     def _add_functions(self, values) -> None:
         for value in values:
@@ -112,6 +119,34 @@ class ModuleGuard:
         snapshot[attribute] = namespace[attribute]
         self._rebase()
 
+    def sealed(self):
+        """:meth:`restore`, bound now, as a function that learner code run later cannot switch off.
+
+        Learner code may rebind what the revert itself runs on (``ModuleGuard.restore = ...``, this
+        module's helpers, a builtin, a function's ``__code__``). The returned function first puts those
+        back with nothing but dict updates and attribute assignments on objects it holds (builtins, this
+        module, this class, their functions' code and defaults, as the snapshot has them), then extends
+        and restores the snapshot. Call it before any learner code runs (the grader's worker does).
+        """
+        own = [self.modules[name][1:3] for name in ("builtins", __name__)]  # (namespace, its snapshot)
+        cls_attrs = [(k, v) for k, v in vars(ModuleGuard).items() if k not in ("__dict__", "__weakref__", "__doc__")]
+        codes = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in self.functions
+                 if f.__module__ == __name__]
+        extend, restore, set_attr = self.extend, self.restore, type.__setattr__
+
+        def heal() -> list:
+            for namespace, snapshot in own:
+                namespace.update(snapshot)
+            for key, value in cls_attrs:
+                if vars(ModuleGuard).get(key, heal) is not value:
+                    set_attr(ModuleGuard, key, value)
+            for function, code, defaults, kwdefaults in codes:
+                function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+            extend()
+            return restore()
+
+        return heal
+
     def restore(self) -> list:
         """Reverts every change since the snapshot; returns what was changed, as 'module.attribute' strings."""
         if self.clean():
@@ -121,12 +156,13 @@ class ModuleGuard:
         return changed
 
     def _rebase(self) -> None:
-        """Recomputes the fast comparison's lists after snapshot entries were updated (lazy loaders)."""
+        """Recomputes the fast comparison's lists after snapshot entries were updated (lazy loaders, new normals)."""
         for name, (module, namespace, snapshot, _) in list(self.modules.items()):
             self.modules[name] = (module, namespace, snapshot, list(snapshot.values()))
+        for key, (cls, attrs, _) in list(self.classes.items()):
+            self.classes[key] = (cls, attrs, list(attrs.values()))
         self.flat = list(chain([v for entry in self.modules.values() for v in entry[2].values()],
                                [v for entry in self.classes.values() for v in entry[1].values()]))
-        self.flat_ids = _ids(self.flat)
 
     def _restore_all(self) -> list:
         changed = []
@@ -154,22 +190,31 @@ class ModuleGuard:
     @staticmethod
     def _restore_namespace(name, namespace, snapshot, exempt) -> list:
         changed, strict = [], _strict(name)
-        for key in [k for k in namespace if k not in snapshot and f"{name}.{k}" not in exempt]:
+        # What is not put back (a submodule's binding, a library's own data, an exempt setting) is taken into
+        # the snapshot as the new normal: it would never be reverted, and leaving it as a difference made
+        # every later check of the guard find it and walk everything again (about 50 ms a call).
+        for key in [k for k in namespace if k not in snapshot]:
             value = namespace[key]
-            if isinstance(value, types.ModuleType) and sys.modules.get(f"{name}.{key}") is value:
-                continue  # a submodule imported since (numpy.random, say): the import system's own binding
-            if key in _BUILTIN_NAMES or (strict and _is_code(value)):  # a new name may shadow a builtin
-                del namespace[key]
+            if f"{name}.{key}" not in exempt and (key in _BUILTIN_NAMES or (strict and _is_code(value))) and \
+                    not (isinstance(value, types.ModuleType) and sys.modules.get(f"{name}.{key}") is value):
+                del namespace[key]  # a new name may shadow a builtin; a submodule imported since stays
                 changed.append(f"{name}.{key} (added)")
+            else:
+                snapshot[key] = value
         for key, value in list(snapshot.items()):
             now = namespace.get(key, _MISSING)
+            if now is value:
+                continue
             if isinstance(value, types.ModuleType) and isinstance(now, types.ModuleType) and \
                     sys.modules.get(getattr(now, "__name__", None)) is now:
                 snapshot[key] = now  # a lazy loader replaced by the module it loaded: the new normal
-                continue
-            if now is not value and f"{name}.{key}" not in exempt and (strict or _is_code(value) or _is_code(now)):
+            elif f"{name}.{key}" not in exempt and (strict or _is_code(value) or _is_code(now)):
                 namespace[key] = value
                 changed.append(f"{name}.{key}")
+            elif now is _MISSING:
+                del snapshot[key]
+            else:
+                snapshot[key] = now
         return changed
 
     @staticmethod
@@ -180,18 +225,25 @@ class ModuleGuard:
                 try:
                     delattr(cls, key)
                     changed.append(f"{cls.__module__}.{cls.__qualname__}.{key} (added)")
+                    continue
                 except (AttributeError, TypeError):
                     pass
-        for key, value in attrs.items():
-            if key in ("__dict__", "__weakref__", "__doc__"):
-                continue
+            attrs[key] = cls.__dict__[key]  # left as it is: the new normal (see _restore_namespace)
+        for key, value in list(attrs.items()):
             now = cls.__dict__.get(key, _MISSING)
-            if now is not value and (_is_code(value) or _is_code(now)):
+            if now is value:
+                continue
+            if key not in ("__dict__", "__weakref__", "__doc__") and (_is_code(value) or _is_code(now)):
                 try:
                     setattr(cls, key, value)
                     changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
+                    continue
                 except (AttributeError, TypeError):
                     pass
+            if now is _MISSING:
+                del attrs[key]
+            else:
+                attrs[key] = now
         return changed
 
 
@@ -200,6 +252,3 @@ _FUNCTION_STATE = ("__code__", "__defaults__", "__kwdefaults__")
 _GETTERS = {attr: operator.attrgetter(attr) for attr in _FUNCTION_STATE}
 _VALUES = operator.methodcaller("values")
 
-
-def _ids(values) -> list:
-    return list(map(id, values))

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -34,22 +35,30 @@ class Limits:
     message_bytes: int = 2 ** 20  # largest message accepted from the notebook's process
 
 
+_STARTING = threading.Lock()  # context() from several worker threads: fd 2 is swapped by one thread at a time
+
+
 def context():
-    """The fork server's multiprocessing context; its server imports TensorFlow and the checks once."""
+    """The fork server's multiprocessing context; its server imports TensorFlow and the checks once.
+
+    Safe to call from several threads at once (the local engine's workers): the stderr swap below is
+    process-wide, and two threads interleaving it could leave stderr silenced.
+    """
     for key, value in QUIET.items():  # read by the fork server when it starts: TensorFlow's start-up stays silent
         os.environ.setdefault(key, value)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["vae_course.grading.worker"])
     from multiprocessing import forkserver
 
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)  # the server (and every notebook process) starts with stderr silenced: no TensorFlow lines
-    try:
-        forkserver.ensure_running()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
+    with _STARTING:
+        saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)  # the server (and every notebook process) starts with stderr silenced: no TensorFlow lines
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
     return ctx
 
 
@@ -75,10 +84,12 @@ def _run_once(ctx, steps, limits: Limits, deadline: float) -> tuple:
         try:
             while True:
                 now = time.monotonic()
-                if now >= min(step_deadline, deadline):
+                # a message already sent is read before the limit is judged: this thread may have been
+                # kept from running (the other workers' threads, a busy machine) while the notebook went on
+                if now >= min(step_deadline, deadline) and not receiver.poll():
                     ended = "timeout"
                     break
-                ready = wait([receiver, process.sentinel], timeout=min(step_deadline, deadline) - now)
+                ready = wait([receiver, process.sentinel], timeout=max(0.0, min(step_deadline, deadline) - now))
                 if receiver in ready:
                     try:
                         message = json.loads(receiver.recv_bytes(limits.message_bytes))

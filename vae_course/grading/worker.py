@@ -72,12 +72,15 @@ def serve_notebook(conn, steps, workdir: str, memory_bytes, file_bytes) -> None:
 
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     earlier = ""
-    harness.strict()  # undo after every call of a learner's function, not only before each check
-    harness.restore()
+    # Bound here, before any learner code: locals that the learner's code cannot rebind. heal() undoes what
+    # it changed (the checks also undo after every call of the learner's function), sealed against learner
+    # code that rebinds or rewrites the undoing itself (integrity.ModuleGuard.sealed).
+    heal, judge = harness.strict(), verdict_of
+    heal()
     for number, step in enumerate(steps):
         send({"start": number})
         if step.exercise:
-            harness.restore()
+            heal()
             namespace["__builtins__"] = builtins
         try:
             exec(compile(step.source, f"<code cell {step.cell}>", "exec"), namespace)
@@ -85,8 +88,9 @@ def serve_notebook(conn, steps, workdir: str, memory_bytes, file_bytes) -> None:
         except BaseException as err:  # noqa: BLE001 (the learner's code: anything may come out; it is the verdict)
             error = err
         if step.exercise:
-            harness.restore()
-            verdict, message = verdict_of(error)
+            heal()  # before the verdict is formed and sent (json, multiprocessing are guarded too)
+            verdict, message = judge(error)
+            heal()  # str() of the learner's own exception class is learner code too
             if verdict == "fail" and earlier and "is not defined" in message:
                 message = f"{message}\n({earlier})"
             send({"verdict": verdict, "exercise": step.exercise, "message": message[:MESSAGE_CHARS]})

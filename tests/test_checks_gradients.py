@@ -5,6 +5,8 @@ import tensorflow as tf
 from check_assertions import assert_rejected
 from vae_course import checks
 
+pytestmark = pytest.mark.usefixtures("judged_without_per_call_restore")  # see conftest.py
+
 
 def kl_gradient_blocked(mean, logvar):
     """Right values; no gradient reaches logvar (it is all inside tf.stop_gradient)."""

@@ -408,3 +408,29 @@ def test_a_loop_inside_compiled_code_is_reported_one_second_past_the_limit():
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def grader_mode():
+    """harness.strict() as the grader's worker calls it, for one test; a notebook's setting again afterwards."""
+    harness.strict()
+    yield
+    harness._GRADER = False
+    harness.guard().adopt(harness.__name__, "_GRADER")
+
+
+def test_under_the_grader_the_restore_after_each_call_cannot_be_turned_off(grader_mode, kept_allclose, monkeypatch):
+    monkeypatch.setattr(harness, "RESTORE_AFTER_EACH_CALL", False)  # as an answer cell's top level could
+    judge_values = compare.judge_values
+
+    def std_from_logvar(logvar):
+        np.allclose = lambda *a, **k: True
+        compare.judge_values = lambda *a, **k: None
+        return tf.exp(logvar)  # the variance: wrong
+
+    try:
+        with pytest.raises(checks.CheckFailed, match="variance"):
+            checks.check_std_from_logvar(std_from_logvar)
+        assert np.allclose is kept_allclose and compare.judge_values is judge_values
+    finally:
+        compare.judge_values = judge_values

@@ -30,6 +30,11 @@ __all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard"
            "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
+# Undo what learner code changed after every call of the learner's function (about 15 ms a call when nothing
+# changed), not only before each check. Under the grader always (strict(); this setting is then ignored); in
+# a notebook by default. The tests of the checks' judgements turn it off for speed: it changes nothing for
+# answers that patch nothing, and the tests of the restore itself run with it on.
+RESTORE_AFTER_EACH_CALL = True
 
 
 class CheckFailed(AssertionError):
@@ -51,7 +56,8 @@ _SEALED: list = []  # the guard's sealed restore (ModuleGuard.sealed), made with
 def guard() -> ModuleGuard:
     """The process's :class:`ModuleGuard`: a snapshot taken the first time (the grader: before learner code)."""
     if not _GUARDS:
-        _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S"}))  # a setting (the grader limits from outside)
+        _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S",  # settings (the grader limits from outside)
+                                           f"{__name__}.RESTORE_AFTER_EACH_CALL"}))
         _SEALED.append(_GUARDS[0].sealed())
     return _GUARDS[0]
 
@@ -59,7 +65,9 @@ def guard() -> ModuleGuard:
 def strict():
     """The grader's worker, before any learner code: takes the snapshot now and returns the sealed restore
     (:meth:`ModuleGuard.sealed`), which it keeps and calls before and after each check cell."""
-    guard()
+    global _GRADER
+    _GRADER = True  # taken into the snapshot, from which undoer() reads it: learner code cannot unset it
+    guard().adopt(__name__, "_GRADER")
     return _SEALED[0]
 
 
@@ -72,6 +80,13 @@ def undoer():
     before a call), and keep it in a local variable: learner code can rebind module attributes, not a
     check's locals.
     """
+    if not (RESTORE_AFTER_EACH_CALL or guard().modules[__name__][2].get("_GRADER")):
+        return _nothing
+    return _sealed_undo()
+
+
+def _sealed_undo():
+    """The sealed restore in a closure of its own, its code kept: what :func:`undoer` and checks' starts call."""
     guard()
     heal = _SEALED[0]
     code = heal.__code__
@@ -81,6 +96,10 @@ def undoer():
         return heal()
 
     return undo
+
+
+def _nothing() -> list:
+    return []
 
 
 def settler():
@@ -133,7 +152,7 @@ def checked(name: str):
     guard().extend()  # run as each check module is imported: the snapshot holds what it imported, before any answer
 
     def decorate(check):
-        undo = undoer()  # bound as the check module is imported, before the answers: rebinding cannot stop it
+        undo = _sealed_undo()  # bound as the check module is imported, before the answers: rebinding cannot stop it
 
         @functools.wraps(check)
         def wrapper(fn=_MISSING):

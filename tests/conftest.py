@@ -136,6 +136,6 @@ def judged_without_per_call_restore(monkeypatch):
     """The checks' judgements, tested without the restore after every call of the answer (about 15 ms a
     call, some 40 calls a check): it changes nothing for answers that patch nothing, which all answers
     of these tests are. The restore itself is tested with it on (tests/test_checks_harness.py)."""
-    from vae_course.checks import harness
+    from vae_course.checks import undoing
 
-    monkeypatch.setattr(harness, "RESTORE_AFTER_EACH_CALL", False)
+    monkeypatch.setattr(undoing, "RESTORE_AFTER_EACH_CALL", False)

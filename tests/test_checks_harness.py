@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from vae_course import checks
-from vae_course.checks import harness
+from vae_course.checks import harness, undoing
 
 ALL_CHECKS = [getattr(checks, name) for name in checks.__all__ if name.startswith("check_")]
 
@@ -224,11 +224,11 @@ def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept
     from vae_course.grading import integrity
 
     Guard = integrity.ModuleGuard
-    saved = (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
-             Guard.restore.__code__, compare.judge_values)
+    saved = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
+             Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values)
 
     def std_from_logvar(logvar):
-        harness.restore = harness.undoer = lambda *a, **k: []
+        harness.restore = harness.undoer = undoing.undoer = undoing.sealed_undo = lambda *a, **k: []
         harness.settler = lambda: (lambda: [])
         integrity._VALUES = lambda namespace: iter(())  # a helper of the comparison
         Guard.restore.__code__ = (lambda self: []).__code__  # the method's code, rewritten in place
@@ -240,12 +240,12 @@ def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept
     try:
         with pytest.raises(checks.CheckFailed, match="variance"):
             checks.check_std_from_logvar(std_from_logvar)
-        now = (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
-               Guard.restore.__code__, compare.judge_values)
+        now = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
+               Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values)
         assert now == saved and np.allclose is kept_allclose
     finally:
-        (harness.restore, harness.undoer, harness.settler, integrity._VALUES, Guard.restore, Guard.clean,
-         Guard.restore.__code__, compare.judge_values) = saved
+        (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
+         Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values) = saved
 
 
 def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():
@@ -312,7 +312,7 @@ class _PatchingEncoder(tf.keras.Model):
 
     def call(self, x):
         np.allclose = lambda *a, **k: True
-        harness.undoer = harness.settler = lambda: (lambda: [])  # and tries to turn the restores off
+        harness.undoer = harness.settler = undoing.settler = lambda: (lambda: [])  # and tries to turn the restores off
         return tf.nn.relu(self.out(self.flat(self.c2(self.c1(x)))))
 
 
@@ -415,12 +415,12 @@ def grader_mode():
     """harness.strict() as the grader's worker calls it, for one test; a notebook's setting again afterwards."""
     harness.strict()
     yield
-    harness._GRADER = False
-    harness.guard().adopt(harness.__name__, "_GRADER")
+    undoing._GRADER = False
+    undoing.guard().adopt(undoing.__name__, "_GRADER")
 
 
 def test_under_the_grader_the_restore_after_each_call_cannot_be_turned_off(grader_mode, kept_allclose, monkeypatch):
-    monkeypatch.setattr(harness, "RESTORE_AFTER_EACH_CALL", False)  # as an answer cell's top level could
+    monkeypatch.setattr(undoing, "RESTORE_AFTER_EACH_CALL", False)  # as an answer cell's top level could
     judge_values = compare.judge_values
 
     def std_from_logvar(logvar):

@@ -10,7 +10,7 @@ check finds the learner's function by its name in the caller's globals.
 One module per topic: ``binarization``, ``dynamic_binarization`` (01), ``diagonal_gaussians``,
 ``posterior`` (02), ``log_variance`` (03), ``reparameterization``, ``score_function`` (04),
 ``decoder_as_distribution`` (05), ``elbo``, ``iwae`` (06), ``networks`` (07), ``training`` (08);
-``harness`` and ``compare`` hold what they share, ``hints`` the tiered hints.
+``harness``, ``undoing`` and ``compare`` hold what they share, ``hints`` the tiered hints.
 """
 from vae_course.checks.binarization import check_binarize
 from vae_course.checks.decoder_as_distribution import check_bernoulli_log_likelihood

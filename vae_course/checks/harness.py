@@ -23,18 +23,13 @@ import numpy as np
 
 from vae_course.checks.errors import describe_error, fmt_shape  # noqa: F401 (fmt_shape: used by the checks)
 from vae_course.checks.hints import hint_call
-from vae_course.grading.integrity import ModuleGuard
+from vae_course.checks.undoing import guard, restore, sealed_undo, settler, strict, undoer
 from vae_course.grading.timelimit import LimitReached, time_limit
 
 __all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "undoer", "settler", "restore", "checked",
            "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
-# Undo what learner code changed after every call of the learner's function (about 15 ms a call when nothing
-# changed), not only before each check. Under the grader always (strict(); this setting is then ignored); in
-# a notebook by default. The tests of the checks' judgements turn it off for speed: it changes nothing for
-# answers that patch nothing, and the tests of the restore itself run with it on.
-RESTORE_AFTER_EACH_CALL = True
 
 
 class CheckFailed(AssertionError):
@@ -49,73 +44,6 @@ class CheckTimedOut(CheckFailed):
 
 
 _Timeout = LimitReached  # the name the checks' tests knew
-_GUARDS: list = []  # the process's one ModuleGuard, made on first use
-_SEALED: list = []  # the guard's sealed restore (ModuleGuard.sealed), made with the guard
-
-
-def guard() -> ModuleGuard:
-    """The process's :class:`ModuleGuard`: a snapshot taken the first time (the grader: before learner code)."""
-    if not _GUARDS:
-        _GUARDS.append(ModuleGuard(exempt={f"{__name__}.TIME_LIMIT_S",  # settings (the grader limits from outside)
-                                           f"{__name__}.RESTORE_AFTER_EACH_CALL"}))
-        _SEALED.append(_GUARDS[0].sealed())
-    return _GUARDS[0]
-
-
-def strict():
-    """The grader's worker, before any learner code: takes the snapshot now and returns the sealed restore
-    (:meth:`ModuleGuard.sealed`), which it keeps and calls before and after each check cell."""
-    global _GRADER
-    _GRADER = True  # taken into the snapshot, from which undoer() reads it: learner code cannot unset it
-    guard().adopt(__name__, "_GRADER")
-    return _SEALED[0]
-
-
-def undoer():
-    """The function that undoes what learner code changes from now on (about 15 ms when nothing changed):
-    the sealed restore, which the learner's code cannot rebind or rewrite.
-
-    The checks call it after every call of the learner's function, in a notebook and under the grader
-    alike. Get it when nothing of the learner's has run since the last restore (a check's start, just
-    before a call), and keep it in a local variable: learner code can rebind module attributes, not a
-    check's locals.
-    """
-    if not (RESTORE_AFTER_EACH_CALL or guard().modules[__name__][2].get("_GRADER")):
-        return _nothing
-    return _sealed_undo()
-
-
-def _sealed_undo():
-    """The sealed restore in a closure of its own, its code kept: what :func:`undoer` and checks' starts call."""
-    guard()
-    heal = _SEALED[0]
-    code = heal.__code__
-
-    def undo() -> list:
-        heal.__code__ = code  # in case the learner's code rewrote the function's code in place
-        return heal()
-
-    return undo
-
-
-def _nothing() -> list:
-    return []
-
-
-def settler():
-    """A check's ``settle`` (see :func:`undoer`): called after the learner's *objects* ran (a network's layers, a
-    distribution's methods) and before the check decides anything from their output. Bind it at the check's
-    start, in a local."""
-    return undoer()
-
-
-def restore() -> list:
-    """Puts back what learner code changed in the guarded modules since the snapshot; returns what changed."""
-    found = guard()
-    found.extend()  # modules imported since (by a check, or by TensorFlow lazily)
-    return found.restore()
-
-
 def _timeout_message(name: str, seconds: float) -> str:
     return (f"{name} did not return within {seconds:g} s. Look for a loop that never ends (a `while` whose "
             "condition never changes) or for work far bigger than needed.")
@@ -152,7 +80,7 @@ def checked(name: str):
     guard().extend()  # run as each check module is imported: the snapshot holds what it imported, before any answer
 
     def decorate(check):
-        undo = _sealed_undo()  # bound as the check module is imported, before the answers: rebinding cannot stop it
+        undo = sealed_undo()  # bound as the check module is imported, before the answers: rebinding cannot stop it
 
         @functools.wraps(check)
         def wrapper(fn=_MISSING):

@@ -218,6 +218,16 @@ def test_replacing_np_allclose_inside_the_answer_does_not_make_a_wrong_answer_pa
         np.allclose = original
 
 
+def _code_with_free_vars(names):
+    """The code of a function that does nothing and returns [], with the given free variables (so that it can
+    replace a closure's code in place, as an attacker would)."""
+    source = "def outer():\n    " + " = ".join(names) + " = None\n    def inner():\n        " + \
+        ", ".join(names) + "\n        return []\n    return inner\n"
+    scope = {}
+    exec(source, scope)
+    return scope["outer"]().__code__
+
+
 def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept_allclose):
     """Learner code that rebinds or rewrites what undoes its changes (the harness's restore, the guard's
     methods and helpers), then patches the comparison, is still undone after the call: the check fails."""
@@ -225,13 +235,14 @@ def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept
 
     Guard = integrity.ModuleGuard
     saved = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-             Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values)
+             Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values)
 
     def std_from_logvar(logvar):
         harness.restore = harness.undoer = undoing.undoer = undoing.sealed_undo = lambda *a, **k: []
         harness.settler = lambda: (lambda: [])
         integrity._VALUES = lambda namespace: iter(())  # a helper of the comparison
         Guard.restore.__code__ = (lambda self: []).__code__  # the method's code, rewritten in place
+        undoing._SEALED[0].__code__ = _code_with_free_vars(undoing._SEALED[0].__code__.co_freevars)  # its own too
         Guard.clean = lambda self: True
         np.allclose = lambda *a, **k: True
         compare.judge_values = lambda *a, **k: None
@@ -241,11 +252,11 @@ def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept
         with pytest.raises(checks.CheckFailed, match="variance"):
             checks.check_std_from_logvar(std_from_logvar)
         now = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-               Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values)
+               Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values)
         assert now == saved and np.allclose is kept_allclose
     finally:
         (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-         Guard.restore, Guard.clean, Guard.restore.__code__, compare.judge_values) = saved
+         Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values) = saved
 
 
 def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():

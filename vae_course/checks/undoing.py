@@ -34,11 +34,11 @@ def guard() -> ModuleGuard:
 
 def strict():
     """The grader's worker, before any learner code: takes the snapshot now and returns the sealed restore
-    (:meth:`ModuleGuard.sealed`), which it keeps and calls before and after each check cell."""
+    (:func:`sealed_undo`), which it keeps in a local and calls before and after each check cell."""
     global _GRADER
     _GRADER = True  # taken into the snapshot, from which undoer() reads it: learner code cannot unset it
     guard().adopt(__name__, "_GRADER")
-    return _SEALED[0]
+    return sealed_undo()
 
 
 def undoer():

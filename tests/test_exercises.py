@@ -117,11 +117,12 @@ def test_pasted_answers_give_back_the_solution_code(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.usefixtures("judged_without_per_call_restore")
 def test_pasted_answers_pass_the_checks(name, capsys):
     """The round trip, run in this process: the pasted exercise's cells run and every check prints ✓.
 
     Check cells run up to their "# Use it" part (it loads MNIST or trains; tests/test_solutions.py runs
-    the solution notebooks with it).
+    the solution notebooks with it, and with the checks' restore after every call, as a learner's notebook has it).
     """
     pasted = paste_answers(generate_exercise(solution(name)), solution(name))
     namespace = {"__name__": "__main__"}

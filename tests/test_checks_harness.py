@@ -234,29 +234,26 @@ def test_switching_off_the_undoing_itself_does_not_make_a_wrong_answer_pass(kept
     from vae_course.grading import integrity
 
     Guard = integrity.ModuleGuard
-    saved = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-             Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values)
+    parts = [(harness, "undoer"), (harness, "settler"), (undoing, "undoer"), (undoing, "sealed_undo"),
+             (integrity, "_VALUES"), (Guard, "restore"), (Guard, "clean"), (Guard.restore, "__code__"),
+             (undoing._SEALED[0], "__code__"), (compare, "judge_values")]
+    saved = [getattr(owner, name) for owner, name in parts]
 
     def std_from_logvar(logvar):
-        harness.restore = harness.undoer = undoing.undoer = undoing.sealed_undo = lambda *a, **k: []
+        harness.undoer = undoing.undoer = undoing.sealed_undo = lambda *a, **k: []
         harness.settler = lambda: (lambda: [])
         integrity._VALUES = lambda namespace: iter(())  # a helper of the comparison
         Guard.restore.__code__ = (lambda self: []).__code__  # the method's code, rewritten in place
         undoing._SEALED[0].__code__ = _code_with_free_vars(undoing._SEALED[0].__code__.co_freevars)  # its own too
         Guard.clean = lambda self: True
-        np.allclose = lambda *a, **k: True
-        compare.judge_values = lambda *a, **k: None
-        return tf.exp(logvar)  # the variance: wrong
+        return _variance_judged_right(logvar)
 
     try:
-        with pytest.raises(checks.CheckFailed, match="variance"):
-            checks.check_std_from_logvar(std_from_logvar)
-        now = (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-               Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values)
-        assert now == saved and np.allclose is kept_allclose
+        _assert_rejected_as_the_variance(std_from_logvar)
+        assert [getattr(owner, name) for owner, name in parts] == saved
     finally:
-        (harness.restore, harness.undoer, harness.settler, undoing.undoer, undoing.sealed_undo, integrity._VALUES,
-         Guard.restore, Guard.clean, Guard.restore.__code__, undoing._SEALED[0].__code__, compare.judge_values) = saved
+        for (owner, name), value in zip(parts, saved):
+            setattr(owner, name, value)
 
 
 def test_replacing_the_compare_functions_and_builtins_does_not_make_a_wrong_answer_pass():
@@ -433,15 +430,23 @@ def grader_mode():
 def test_under_the_grader_the_restore_after_each_call_cannot_be_turned_off(grader_mode, kept_allclose, monkeypatch):
     monkeypatch.setattr(undoing, "RESTORE_AFTER_EACH_CALL", False)  # as an answer cell's top level could
     judge_values = compare.judge_values
-
-    def std_from_logvar(logvar):
-        np.allclose = lambda *a, **k: True
-        compare.judge_values = lambda *a, **k: None
-        return tf.exp(logvar)  # the variance: wrong
-
     try:
-        with pytest.raises(checks.CheckFailed, match="variance"):
-            checks.check_std_from_logvar(std_from_logvar)
-        assert np.allclose is kept_allclose and compare.judge_values is judge_values
+        _assert_rejected_as_the_variance(_variance_judged_right)
+        assert compare.judge_values is judge_values
     finally:
         compare.judge_values = judge_values
+
+
+def _variance_judged_right(logvar):
+    """A wrong std_from_logvar (the variance) that patches the comparison to pass (np.allclose, judge_values)."""
+    np.allclose = lambda *a, **k: True
+    compare.judge_values = lambda *a, **k: None
+    return tf.exp(logvar)
+
+
+def _assert_rejected_as_the_variance(std_from_logvar):
+    """The check fails it as the variance, and np.allclose is the genuine one again (kept_allclose puts it back)."""
+    original = np.allclose
+    with pytest.raises(checks.CheckFailed, match="variance"):
+        checks.check_std_from_logvar(std_from_logvar)
+    assert np.allclose is original

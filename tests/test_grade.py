@@ -61,7 +61,7 @@ def grades(out: Path) -> dict:
 
 
 B, S = "01_binarization.ipynb", "03_log_variance.ipynb"
-CELL_S = 10  # --timeout per cell (the hanging learner costs it): a notebook process pays TensorFlow's start-up in its first check
+CELL_S = 10  # --timeout per cell (the hanging learner costs it): generous, for a right answer's check on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")

@@ -23,10 +23,10 @@ import numpy as np
 
 from vae_course.checks.errors import describe_error, fmt_shape  # noqa: F401 (fmt_shape: used by the checks)
 from vae_course.checks.hints import hint_call
-from vae_course.checks.undoing import guard, restore, sealed_undo, settler, strict, undoer
+from vae_course.checks.undoing import guard, sealed_undo, settler, strict, undoer
 from vae_course.grading.timelimit import LimitReached, time_limit
 
-__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "undoer", "settler", "restore", "checked",
+__all__ = ["TIME_LIMIT_S", "CheckFailed", "CheckTimedOut", "time_limit", "guard", "strict", "undoer", "settler", "checked",
            "refuse_reference", "success", "call"]
 
 TIME_LIMIT_S = 5.0  # default seconds a learner's function may take per call
